@@ -1,0 +1,73 @@
+# Two commands matter: `make run` serves the API locally, `make test` runs every check.
+# Both create the virtualenvs they need from the pinned requirements files.
+
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+TOOLS := .venv-tools
+MODEL_DIR ?= model
+PORT ?= 8000
+HOST ?= 127.0.0.1
+QUANT_BACKEND ?=
+CALIBRATION_DIR ?=
+
+# WEIGHTS: imagenet (default, downloads), random (offline, NOT for production), or a path.
+ifeq ($(origin WEIGHTS),undefined)
+WEIGHTS := imagenet
+WEIGHTS_EXPLICIT :=
+else
+WEIGHTS_EXPLICIT := 1
+endif
+
+export MODEL_DIR
+
+.PHONY: help venv tools model run test lint events clean
+
+help:
+	@echo "make run      serve the API on http://$(HOST):$(PORT) (uvicorn, builds the model if missing)"
+	@echo "make test     lint, unit, functional and template tests"
+	@echo "make model    build $(MODEL_DIR)/ (WEIGHTS=imagenet|random|PATH, QUANT_BACKEND=fbgemm|x86|qnnpack)"
+	@echo "make events   regenerate the sample Lambda events in events/"
+
+$(VENV)/.installed: requirements.txt requirements-dev.txt
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt
+	touch $@
+
+# cfn-lint and the SAM CLI pin versions of boto3, pydantic and click that clash with the
+# app's, so they get their own virtualenv.
+$(TOOLS)/.installed: requirements-tools.txt
+	$(PYTHON) -m venv $(TOOLS)
+	$(TOOLS)/bin/python -m pip install --quiet --disable-pip-version-check -r requirements-tools.txt
+	touch $@
+
+venv: $(VENV)/.installed
+tools: $(TOOLS)/.installed
+
+model: venv
+	$(PY) -m function.export --out $(MODEL_DIR) --weights $(WEIGHTS) \
+		$(if $(QUANT_BACKEND),--backend $(QUANT_BACKEND)) \
+		$(if $(CALIBRATION_DIR),--calibration-dir $(CALIBRATION_DIR))
+
+# Without WEIGHTS on the command line, an offline machine falls back to random weights,
+# loudly, so that the local server still starts; /health then reports production_ready=false.
+run: venv
+	@if [ -n "$(WEIGHTS_EXPLICIT)" ] || [ ! -f $(MODEL_DIR)/metadata.json ]; then \
+		$(MAKE) --no-print-directory model || { [ -z "$(WEIGHTS_EXPLICIT)" ] && \
+		echo "*** ImageNet weights unavailable: serving RANDOM weights, NOT FOR PRODUCTION ***" && \
+		$(MAKE) --no-print-directory model WEIGHTS=random; } || exit 1; \
+	fi
+	$(PY) -m uvicorn function.handler:app --host $(HOST) --port $(PORT)
+
+lint: venv
+	$(PY) -m ruff check .
+	$(PY) -m ruff format --check .
+
+test: venv tools lint
+	REQUIRE_TOOLS=1 TOOLS_BIN=$(abspath $(TOOLS))/bin $(PY) -m pytest
+
+events: venv
+	$(PY) tests/make_events.py
+
+clean:
+	rm -rf $(VENV) $(TOOLS) $(MODEL_DIR) .pytest_cache .ruff_cache .hypothesis

@@ -1,0 +1,64 @@
+"""Calibration images for the build-time export (never imported at runtime).
+
+Quantization observers, and the BatchNorm re-estimation of a random model, need inputs
+that look like what the service will see. A folder of photos is best; without one, a
+seeded set of synthetic scenes (gradients, shapes, texture) keeps offline builds working.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import torch
+from PIL import Image, ImageDraw
+
+from function.preprocess import decode_image, to_model_input
+
+BATCH_SIZE = 8
+SYNTHETIC_COUNT = 32
+IMAGE_SUFFIXES = {".jpg", ".jpeg", ".png", ".webp", ".bmp", ".gif", ".tif", ".tiff"}
+
+
+class CalibrationError(Exception):
+    pass
+
+
+def synthetic_scene(rng: np.random.Generator, size: tuple[int, int] = (320, 240)) -> Image.Image:
+    width, height = size
+    ys, xs = np.mgrid[0:height, 0:width].astype(np.float32)
+    start, end = rng.uniform(0, 255, 3), rng.uniform(0, 255, 3)
+    ramp = (xs * rng.uniform(-1, 1) + ys * rng.uniform(-1, 1)) / (width + height) + 0.5
+    pixels = start + np.clip(ramp, 0, 1)[..., None] * (end - start)
+    pixels += rng.normal(0, rng.uniform(2, 25), pixels.shape)
+    image = Image.fromarray(np.clip(pixels, 0, 255).astype(np.uint8))
+    draw = ImageDraw.Draw(image)
+    for _ in range(int(rng.integers(2, 9))):
+        x0, y0 = rng.uniform(-0.2, 1.0) * width, rng.uniform(-0.2, 1.0) * height
+        x1, y1 = x0 + rng.uniform(0.1, 0.7) * width, y0 + rng.uniform(0.1, 0.7) * height
+        colour = tuple(int(c) for c in rng.integers(0, 256, 3))
+        shape = draw.ellipse if rng.random() < 0.5 else draw.rectangle
+        shape((x0, y0, x1, y1), fill=colour)
+    return image
+
+
+def _images(folder: Path | None, seed: int) -> list[Image.Image]:
+    if folder is None:
+        rng = np.random.default_rng(seed)
+        return [synthetic_scene(rng) for _ in range(SYNTHETIC_COUNT)]
+    if not folder.is_dir():
+        raise CalibrationError(f"CALIBRATION_DIR {folder} is not a folder.")
+    paths = sorted(p for p in folder.iterdir() if p.suffix.lower() in IMAGE_SUFFIXES)
+    if not paths:
+        raise CalibrationError(f"CALIBRATION_DIR {folder} holds no JPEG, PNG or WebP images.")
+    formats = ("JPEG", "PNG", "WEBP", "BMP", "GIF", "TIFF")
+    return [decode_image(p.read_bytes(), formats, 100_000_000) for p in paths]
+
+
+def batches(folder: Path | None, seed: int) -> list[torch.Tensor]:
+    """Preprocessed exactly as the runtime does, in batches of BATCH_SIZE."""
+    arrays = [to_model_input(image) for image in _images(folder, seed)]
+    return [
+        torch.from_numpy(np.stack(arrays[i : i + BATCH_SIZE]))
+        for i in range(0, len(arrays), BATCH_SIZE)
+    ]

@@ -1,0 +1,87 @@
+"""The service's one exception hierarchy.
+
+Each class carries the HTTP status and a stable, snake_case error code that clients may
+branch on. `app.py` renders every one of them as {"error": {"code": ..., "message": ...}}.
+This module imports nothing from FastAPI so the model and preprocessing code can raise them.
+"""
+
+from __future__ import annotations
+
+
+class ServiceError(Exception):
+    status_code: int = 500
+    code: str = "internal_error"
+    default_message: str = "The server failed to process the request."
+
+    def __init__(self, message: str | None = None) -> None:
+        self.message = message or self.default_message
+        super().__init__(self.message)
+
+
+class BadRequest(ServiceError):
+    status_code = 400
+    code = "bad_request"
+    default_message = "The request is malformed."
+
+
+class EmptyBody(BadRequest):
+    code = "empty_body"
+    default_message = "The request carries no image bytes."
+
+
+class MissingImageField(BadRequest):
+    code = "missing_image_field"
+    default_message = "Send the image as the multipart form field named 'image'."
+
+
+class MalformedMultipart(BadRequest):
+    code = "malformed_multipart"
+    default_message = "The multipart/form-data body could not be parsed."
+
+
+class InvalidParameter(ServiceError):
+    status_code = 422
+    code = "invalid_parameter"
+    default_message = "A request parameter is invalid."
+
+
+class PayloadTooLarge(ServiceError):
+    status_code = 413
+    code = "payload_too_large"
+    default_message = "The image is larger than this service accepts."
+
+
+class ImageTooManyPixels(ServiceError):
+    status_code = 413
+    code = "image_too_many_pixels"
+    default_message = "The image has more pixels than this service accepts."
+
+
+class UnsupportedMediaType(ServiceError):
+    status_code = 415
+    code = "unsupported_media_type"
+    default_message = "Send multipart/form-data with an 'image' field, or a raw image/* body."
+
+
+class UnsupportedImageFormat(ServiceError):
+    status_code = 415
+    code = "unsupported_image_format"
+    default_message = "The bytes are not an image in a supported format."
+
+
+class ImageTruncated(ServiceError):
+    status_code = 422
+    code = "image_truncated"
+    default_message = "The image data ends early; the file is truncated."
+
+
+class ImageDecodeError(ServiceError):
+    status_code = 422
+    code = "image_decode_error"
+    default_message = "The image could not be decoded."
+
+
+class ModelUnavailable(ServiceError):
+    status_code = 503
+    code = "model_unavailable"
+    default_message = "The model is not loaded."

@@ -1,0 +1,132 @@
+"""Image decoding and ImageNet preprocessing, in Pillow and NumPy only.
+
+`to_model_input` reproduces torchvision's Resize(256) -> CenterCrop(224) -> ToTensor ->
+Normalize on PIL images (tests/unit/test_preprocess_matches_torchvision.py proves it),
+so the runtime never has to import torchvision.
+"""
+
+from __future__ import annotations
+
+import io
+import math
+import warnings
+
+import numpy as np
+from PIL import Image, ImageOps, UnidentifiedImageError
+
+from function.errors import (
+    EmptyBody,
+    ImageDecodeError,
+    ImageTooManyPixels,
+    ImageTruncated,
+    UnsupportedImageFormat,
+)
+
+RESIZE_SIZE = 256
+CROP_SIZE = 224
+MEAN = (0.485, 0.456, 0.406)
+STD = (0.229, 0.224, 0.225)
+# Transparent pixels are composited onto white: a photo's cut-out object on white is what
+# ImageNet-style photos look like, while convert("RGB") would turn the background black.
+BACKGROUND = (255, 255, 255)
+# Large JPEGs are decoded at a reduced DCT scale, but never below twice the resize target,
+# so the antialiased resize that follows still sees enough detail to match a full decode.
+DRAFT_MIN_SIDE = 2 * RESIZE_SIZE
+
+# Pillow only warns about decompression bombs below twice its limit; for a public endpoint
+# that warning must stop the decode. Set once, at import, for the whole process.
+warnings.simplefilter("error", Image.DecompressionBombWarning)
+
+# Header parsers in Pillow's plugins raise all of these on malformed input.
+DECODE_ERRORS = (OSError, ValueError, SyntaxError, EOFError, IndexError, KeyError, TypeError)
+
+_SCALE = (1.0 / (255.0 * np.asarray(STD, dtype=np.float32))).astype(np.float32)
+_OFFSET = (np.asarray(MEAN, dtype=np.float32) / np.asarray(STD, dtype=np.float32)).astype(
+    np.float32
+)
+
+
+def decode_image(data: bytes, allowed_formats: tuple[str, ...], max_pixels: int) -> Image.Image:
+    """Decode frame 0 of an image, upright and in RGB, refusing anything risky before decoding."""
+    if not data:
+        raise EmptyBody()
+    try:
+        image = Image.open(io.BytesIO(data), formats=list(allowed_formats))
+    except UnidentifiedImageError as exc:
+        raise UnsupportedImageFormat(
+            f"The bytes are not an image in a supported format ({', '.join(allowed_formats)})."
+        ) from exc
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
+        raise ImageTooManyPixels(str(exc)) from exc
+    except DECODE_ERRORS as exc:
+        raise ImageDecodeError(f"The image header could not be parsed: {exc}") from exc
+
+    width, height = image.size
+    if width < 1 or height < 1:
+        raise ImageDecodeError("The image has no pixels.")
+    if width * height > max_pixels:
+        raise ImageTooManyPixels(
+            f"The image is {width}x{height} ({width * height:,} pixels); "
+            f"the limit is {max_pixels:,} pixels."
+        )
+    try:
+        _draft_large_jpeg(image)
+        image.load()
+        image = ImageOps.exif_transpose(image)
+        return _to_rgb(image)
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
+        raise ImageTooManyPixels(str(exc)) from exc
+    except OSError as exc:
+        if "truncated" in str(exc) or "broken data stream" in str(exc):
+            raise ImageTruncated() from exc
+        raise ImageDecodeError(f"The image could not be decoded: {exc}") from exc
+    except DECODE_ERRORS as exc:
+        raise ImageDecodeError(f"The image could not be decoded: {exc}") from exc
+
+
+def _draft_large_jpeg(image: Image.Image) -> None:
+    if image.format not in ("JPEG", "MPO"):
+        return
+    width, height = image.size
+    shorter = min(width, height)
+    if shorter < 2 * DRAFT_MIN_SIDE:
+        return
+    factor = DRAFT_MIN_SIDE / shorter
+    image.draft(None, (math.ceil(width * factor), math.ceil(height * factor)))
+
+
+def _to_rgb(image: Image.Image) -> Image.Image:
+    mode = image.mode
+    if mode.startswith("I;16") or mode == "I":
+        # 16-bit greyscale: rescale to 8 bits; convert("L") would clip it to white.
+        wide = np.asarray(image).astype(np.uint32)
+        return Image.fromarray((np.clip(wide, 0, 65535) >> 8).astype(np.uint8)).convert("RGB")
+    if mode == "F":
+        values = np.asarray(image, dtype=np.float32)
+        peak = 1.0 if float(np.nanmax(values, initial=0.0)) <= 1.0 else 255.0
+        scaled = np.nan_to_num(np.clip(values / peak, 0.0, 1.0) * 255.0)
+        return Image.fromarray(scaled.round().astype(np.uint8)).convert("RGB")
+    if mode in ("RGBA", "LA", "PA", "La", "RGBa") or "transparency" in image.info:
+        rgba = image.convert("RGBA")
+        background = Image.new("RGBA", rgba.size, (*BACKGROUND, 255))
+        return Image.alpha_composite(background, rgba).convert("RGB")
+    return image if mode == "RGB" else image.convert("RGB")
+
+
+def to_model_input(image: Image.Image) -> np.ndarray:
+    """Resize the shorter side to 256 (bilinear, antialiased), center-crop 224, normalize.
+
+    Returns a contiguous float32 array of shape (3, 224, 224).
+    """
+    width, height = image.size
+    short, long = (width, height) if width <= height else (height, width)
+    new_short, new_long = RESIZE_SIZE, int(RESIZE_SIZE * long / short)
+    new_size = (new_short, new_long) if width <= height else (new_long, new_short)
+    if new_size != image.size:
+        image = image.resize(new_size, Image.Resampling.BILINEAR)
+    # Same rounding as torchvision's center_crop (Python's round-half-to-even).
+    left = round((new_size[0] - CROP_SIZE) / 2.0)
+    top = round((new_size[1] - CROP_SIZE) / 2.0)
+    image = image.crop((left, top, left + CROP_SIZE, top + CROP_SIZE))
+    pixels = np.asarray(image, dtype=np.float32)
+    return np.ascontiguousarray((pixels * _SCALE - _OFFSET).transpose(2, 0, 1))

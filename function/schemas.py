@@ -1,0 +1,84 @@
+"""Response models and the hand-written parts of the OpenAPI schema served at /docs."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class PredictionOut(BaseModel):
+    model_config = ConfigDict(populate_by_name=True)
+
+    label: str = Field(alias="class", description="ImageNet class name.", examples=["tabby"])
+    index: int = Field(ge=0, le=999, description="ImageNet class index.", examples=[281])
+    probability: float = Field(ge=0.0, le=1.0, description="Softmax over all 1000 classes.")
+
+
+class ModelRef(BaseModel):
+    name: str = Field(examples=["resnet18-int8"])
+    version: str = Field(description="First 12 hex digits of the sha256 of model.pt.")
+
+
+class ClassifyResponse(BaseModel):
+    predictions: list[PredictionOut] = Field(description="Sorted by probability, descending.")
+    model: ModelRef
+
+
+class HealthResponse(BaseModel):
+    status: str = Field(examples=["ok"])
+    model: ModelRef
+    weights: str = Field(description="'imagenet', 'path' (a local state_dict) or 'random'.")
+    production_ready: bool = Field(description="False for random weights.")
+    warning: str | None = Field(description="Set when the weights are random.")
+    quantization_backend: str = Field(examples=["fbgemm"])
+    warmed_up: bool
+    limits: dict[str, Any] = Field(description="Upload limits enforced by this deployment.")
+
+
+class ErrorBody(BaseModel):
+    code: str = Field(description="Stable snake_case error code.", examples=["empty_body"])
+    message: str = Field(description="Human-readable explanation.")
+
+
+class ErrorResponse(BaseModel):
+    error: ErrorBody
+
+
+def _error(description: str) -> dict[str, Any]:
+    return {"model": ErrorResponse, "description": description}
+
+
+CLASSIFY_ERRORS: dict[int | str, dict[str, Any]] = {
+    400: _error("Malformed request: empty body, missing 'image' field, broken multipart."),
+    413: _error("payload_too_large or image_too_many_pixels."),
+    415: _error("unsupported_media_type or unsupported_image_format."),
+    422: _error("invalid_parameter, image_truncated or image_decode_error."),
+    500: _error("internal_error: a bug on our side; the body never carries a traceback."),
+    503: _error("model_unavailable."),
+}
+
+_BINARY = {"type": "string", "format": "binary"}
+CLASSIFY_REQUEST_BODY: dict[str, Any] = {
+    "requestBody": {
+        "required": True,
+        "description": "The image, either as a multipart file field named 'image' (as with "
+        "`curl -F image=@cat.jpg`) or as the raw request body with an image/* Content-Type.",
+        "content": {
+            "multipart/form-data": {
+                "schema": {
+                    "type": "object",
+                    "required": ["image"],
+                    "properties": {"image": _BINARY},
+                }
+            },
+            "image/jpeg": {"schema": _BINARY},
+            "image/png": {"schema": _BINARY},
+            "image/webp": {"schema": _BINARY},
+            "image/gif": {"schema": _BINARY},
+            "image/bmp": {"schema": _BINARY},
+            "image/tiff": {"schema": _BINARY},
+            "application/octet-stream": {"schema": _BINARY},
+        },
+    }
+}

@@ -1,0 +1,174 @@
+"""The HTTP contract through TestClient: the tutorial's curl form, raw bodies, errors."""
+
+from __future__ import annotations
+
+import pytest
+from fastapi.testclient import TestClient
+from photos import photo_bytes
+
+from function.model import get_classifier
+from function.settings import Settings, get_settings
+
+JPEG = photo_bytes("chelsea")
+
+
+def assert_error(response, status: int, code: str) -> None:
+    assert response.status_code == status, response.text
+    body = response.json()
+    assert set(body) == {"error"}
+    assert body["error"]["code"] == code
+    assert isinstance(body["error"]["message"], str)
+    assert body["error"]["message"]
+
+
+def assert_predictions(body: dict, count: int) -> None:
+    predictions = body["predictions"]
+    assert len(predictions) == count
+    assert all(set(p) == {"class", "index", "probability"} for p in predictions)
+    probabilities = [p["probability"] for p in predictions]
+    assert probabilities == sorted(probabilities, reverse=True)
+    assert 0 < sum(probabilities) <= 1.0 + 1e-6
+    assert len({p["index"] for p in predictions}) == count
+    assert body["model"]["name"] == "resnet18-int8"
+    assert len(body["model"]["version"]) == 12
+
+
+def test_multipart_upload_like_the_tutorials_curl(client: TestClient) -> None:
+    response = client.post("/classify", files={"image": ("cat.jpg", JPEG, "image/jpeg")})
+    assert response.status_code == 200
+    assert_predictions(response.json(), 5)
+
+
+@pytest.mark.parametrize("content_type", ["image/jpeg", "image/png", "application/octet-stream"])
+def test_raw_body_upload(client: TestClient, content_type: str) -> None:
+    response = client.post("/classify", content=JPEG, headers={"content-type": content_type})
+    assert response.status_code == 200
+    assert_predictions(response.json(), 5)
+
+
+def test_both_forms_give_the_same_answer(client: TestClient) -> None:
+    multipart = client.post("/classify", files={"image": ("c.jpg", JPEG, "image/jpeg")}).json()
+    raw = client.post("/classify", content=JPEG, headers={"content-type": "image/jpeg"}).json()
+    assert multipart == raw
+
+
+@pytest.mark.parametrize("top_k", [1, 3, 1000])
+def test_top_k(client: TestClient, top_k: int) -> None:
+    response = client.post(
+        f"/classify?top_k={top_k}", content=JPEG, headers={"content-type": "image/jpeg"}
+    )
+    assert response.status_code == 200
+    assert_predictions(response.json(), top_k)
+
+
+@pytest.mark.parametrize("top_k", ["0", "1001", "-1", "five", "2.5", ""])
+def test_top_k_out_of_range_or_not_an_integer(client: TestClient, top_k: str) -> None:
+    response = client.post(
+        f"/classify?top_k={top_k}", content=JPEG, headers={"content-type": "image/jpeg"}
+    )
+    assert_error(response, 422, "invalid_parameter")
+    assert "top_k" in response.json()["error"]["message"]
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "status", "code"),
+    [
+        ({"json": {"image": "aGVsbG8="}}, 415, "unsupported_media_type"),
+        (
+            {"content": b"x", "headers": {"content-type": "text/plain"}},
+            415,
+            "unsupported_media_type",
+        ),
+        ({"content": JPEG}, 415, "unsupported_media_type"),
+        ({"files": {"file": ("c.jpg", JPEG, "image/jpeg")}}, 400, "missing_image_field"),
+        (
+            {"data": {"image": "not a file"}, "files": {"x": ("a", b"a")}},
+            400,
+            "missing_image_field",
+        ),
+        ({"content": b"", "headers": {"content-type": "image/jpeg"}}, 400, "empty_body"),
+        (
+            {"content": b"not an image", "headers": {"content-type": "image/png"}},
+            415,
+            "unsupported_image_format",
+        ),
+        (
+            {"content": b"--x\r\ngarbage", "headers": {"content-type": "multipart/form-data"}},
+            400,
+            "malformed_multipart",
+        ),
+    ],
+)
+def test_bad_requests_get_a_4xx_in_our_shape(client, kwargs, status, code) -> None:
+    assert_error(client.post("/classify", **kwargs), status, code)
+
+
+def test_two_files_are_refused(client: TestClient) -> None:
+    files = [("image", ("a.jpg", JPEG, "image/jpeg")), ("image", ("b.jpg", JPEG, "image/jpeg"))]
+    assert_error(client.post("/classify", files=files), 400, "malformed_multipart")
+
+
+def test_oversized_body_is_refused_with_413(client: TestClient) -> None:
+    client.app.dependency_overrides[get_settings] = lambda: Settings(max_image_bytes=len(JPEG) - 1)
+    raw = client.post("/classify", content=JPEG, headers={"content-type": "image/jpeg"})
+    assert_error(raw, 413, "payload_too_large")
+    form = client.post("/classify", files={"image": ("c.jpg", JPEG, "image/jpeg")})
+    assert_error(form, 413, "payload_too_large")
+
+
+def test_declared_content_length_over_the_limit_is_refused_before_reading(client) -> None:
+    headers = {"content-type": "image/jpeg", "content-length": "999999999"}
+    assert_error(client.post("/classify", content=JPEG, headers=headers), 413, "payload_too_large")
+
+
+def test_unknown_routes_and_methods(client: TestClient) -> None:
+    assert_error(client.get("/nope"), 404, "not_found")
+    response = client.get("/classify")
+    assert_error(response, 405, "method_not_allowed")
+    assert response.headers["allow"] == "POST"
+
+
+def test_unexpected_exception_is_a_plain_500_without_traceback(client, caplog) -> None:
+    class BrokenModel:
+        def predict(self, *args, **kwargs):
+            raise RuntimeError("secret internal detail")
+
+    client.app.dependency_overrides[get_classifier] = BrokenModel
+    response = client.post("/classify", content=JPEG, headers={"content-type": "image/jpeg"})
+    assert_error(response, 500, "internal_error")
+    assert "secret internal detail" not in response.text
+    assert "Traceback" not in response.text
+    assert any("unhandled error" in record.getMessage() for record in caplog.records)
+
+
+def test_health_reports_random_weights_loudly(client: TestClient) -> None:
+    response = client.get("/health")
+    assert response.status_code == 200
+    body = response.json()
+    assert body["status"] == "ok"
+    assert body["weights"] == "random"
+    assert body["production_ready"] is False
+    assert "NOT FOR PRODUCTION" in body["warning"]
+    assert body["warmed_up"] is True
+    assert body["quantization_backend"] in ("fbgemm", "x86", "qnnpack")
+    assert body["limits"]["max_image_bytes"] == Settings().max_image_bytes
+
+
+def test_openapi_describes_both_request_forms_and_the_error_shape(client) -> None:
+    schema = client.get("/openapi.json").json()
+    operation = schema["paths"]["/classify"]["post"]
+    content = operation["requestBody"]["content"]
+    assert content["multipart/form-data"]["schema"]["required"] == ["image"]
+    assert "image/jpeg" in content
+    assert "application/octet-stream" in content
+    for status in ("400", "413", "415", "422", "500"):
+        ref = operation["responses"][status]["content"]["application/json"]["schema"]["$ref"]
+        assert ref.endswith("/ErrorResponse")
+    top_k = next(p for p in operation["parameters"] if p["name"] == "top_k")
+    assert top_k["schema"]["minimum"] == 1
+    assert top_k["schema"]["maximum"] == 1000
+    success = operation["responses"]["200"]["content"]["application/json"]["schema"]["$ref"]
+    prediction = schema["components"]["schemas"]["PredictionOut"]["properties"]
+    assert success.endswith("/ClassifyResponse")
+    assert "class" in prediction
+    assert client.get("/docs").status_code == 200

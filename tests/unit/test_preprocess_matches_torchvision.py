@@ -1,0 +1,65 @@
+"""Our Pillow/NumPy preprocessing must equal torchvision's on real photographs.
+
+Mismatched preprocessing is the first cause of wrong predictions, and the runtime cannot
+import torchvision to share its code, so equality is proven here instead.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import torch
+from photos import PHOTOS, photo
+from PIL import Image
+from torchvision import transforms
+
+from function.preprocess import CROP_SIZE, MEAN, STD, to_model_input
+
+TORCHVISION_PIPELINE = transforms.Compose(
+    [
+        transforms.Resize(256),  # bilinear with antialias on PIL images, torchvision's default
+        transforms.CenterCrop(CROP_SIZE),
+        transforms.ToTensor(),
+        transforms.Normalize(MEAN, STD),
+    ]
+)
+
+
+def assert_matches_torchvision(image: Image.Image) -> None:
+    expected = TORCHVISION_PIPELINE(image).numpy()
+    actual = to_model_input(image)
+    assert actual.shape == (3, CROP_SIZE, CROP_SIZE)
+    assert actual.dtype == np.float32
+    assert actual.flags["C_CONTIGUOUS"]
+    np.testing.assert_allclose(actual, expected, rtol=0, atol=1e-5)
+
+
+@pytest.mark.parametrize("name", sorted(PHOTOS))
+def test_real_photographs_match(name: str) -> None:
+    assert_matches_torchvision(photo(name).convert("RGB"))
+
+
+@pytest.mark.parametrize(
+    "size",
+    [
+        (256, 256),  # already the target: torchvision skips the resize, so must we
+        (256, 300),
+        (300, 256),
+        (225, 1000),  # extreme aspect ratio: int() truncation of the long side
+        (1000, 225),
+        (257, 383),  # odd margins: center-crop rounding, round-half-to-even
+        (100, 75),  # upscaling
+        (224, 224),
+    ],
+)
+def test_shapes_and_rounding_match(size: tuple[int, int]) -> None:
+    image = photo("chelsea").resize(size, Image.Resampling.BICUBIC)
+    assert_matches_torchvision(image)
+
+
+def test_detects_a_broken_pipeline() -> None:
+    """The comparison is strict enough to catch an off-by-one crop or a wrong mean."""
+    image = photo("coffee")
+    expected = torch.as_tensor(TORCHVISION_PIPELINE(image)).numpy()
+    shifted = to_model_input(image.crop((1, 0, image.width, image.height)))
+    assert np.abs(shifted - expected).max() > 1e-2
