@@ -3,28 +3,23 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import AsyncIterator
 from typing import Annotated
 
 from fastapi import Depends, FastAPI, Query, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.concurrency import run_in_threadpool
-from starlette.datastructures import Headers, UploadFile
 from starlette.exceptions import HTTPException as StarletteHTTPException
-from starlette.formparsers import MultiPartException, MultiPartParser
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from function import __version__, errors, schemas
 from function.model import Classifier, Prediction, get_classifier
 from function.preprocess import decode_image, to_model_input
 from function.settings import Settings, get_settings
+from function.uploads import arrived_as_text, read_image
 
 logger = logging.getLogger("function")
 
-# Room for multipart boundaries and part headers on top of the image itself.
-MULTIPART_OVERHEAD = 64 * 1024
-RAW_IMAGE_TYPES = ("image/", "application/octet-stream")
 HTTP_ERROR_CODES = {404: "not_found", 405: "method_not_allowed"}
 
 app = FastAPI(
@@ -89,59 +84,6 @@ class InternalErrorMiddleware:
 app.add_middleware(InternalErrorMiddleware)
 
 
-async def read_body(request: Request, limit: int) -> bytes:
-    """Read at most `limit` bytes, refusing early when Content-Length already says too many."""
-    declared = request.headers.get("content-length", "")
-    if declared.isdigit() and int(declared) > limit:
-        raise errors.PayloadTooLarge(f"The request is {int(declared):,} bytes; limit {limit:,}.")
-    chunks, size = [], 0
-    async for chunk in request.stream():
-        size += len(chunk)
-        if size > limit:
-            raise errors.PayloadTooLarge(f"The request is over the {limit:,}-byte limit.")
-        chunks.append(chunk)
-    return b"".join(chunks)
-
-
-async def image_from_multipart(headers: Headers, body: bytes, limit: int) -> bytes:
-    async def single_chunk() -> AsyncIterator[bytes]:
-        yield body
-
-    parser = MultiPartParser(
-        headers, single_chunk(), max_files=1, max_fields=16, max_part_size=MULTIPART_OVERHEAD
-    )
-    try:
-        form = await parser.parse()
-    except MultiPartException as exc:
-        raise errors.MalformedMultipart(f"The multipart body is malformed: {exc.message}") from exc
-    try:
-        upload = form.get("image")
-        if not isinstance(upload, UploadFile):
-            sent = ", ".join(sorted(set(form.keys()))) or "none"
-            raise errors.MissingImageField(
-                f"Send the image as a file in the form field 'image' (fields sent: {sent})."
-            )
-        data = await upload.read()
-    finally:
-        await form.close()
-    if len(data) > limit:
-        raise errors.PayloadTooLarge(f"The image is {len(data):,} bytes; limit {limit:,}.")
-    return data
-
-
-async def read_image(request: Request, settings: Settings) -> bytes:
-    media_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
-    if media_type == "multipart/form-data":
-        body = await read_body(request, settings.max_image_bytes + MULTIPART_OVERHEAD)
-        return await image_from_multipart(request.headers, body, settings.max_image_bytes)
-    if media_type.startswith(RAW_IMAGE_TYPES):
-        return await read_body(request, settings.max_image_bytes)
-    raise errors.UnsupportedMediaType(
-        f"Content-Type '{media_type or 'none'}' is not accepted: send multipart/form-data "
-        "with a file field 'image', or the raw image with an image/* Content-Type."
-    )
-
-
 def classify_bytes(data: bytes, top_k: int, model: Classifier, settings: Settings):
     image = decode_image(data, settings.allowed_formats, settings.max_image_pixels)
     return model.predict(to_model_input(image)[None], top_k)[0]
@@ -172,8 +114,13 @@ async def classify(
     top_k: Annotated[int, Query(ge=1, le=1000, description="How many classes to return.")] = 5,
 ) -> schemas.ClassifyResponse:
     data = await read_image(request, settings)
-    # Decoding and inference are CPU-bound; keep the event loop free for /health.
-    predictions = await run_in_threadpool(classify_bytes, data, top_k, model, settings)
+    try:
+        # Decoding and inference are CPU-bound; keep the event loop free for /health.
+        predictions = await run_in_threadpool(classify_bytes, data, top_k, model, settings)
+    except (errors.UnsupportedImageFormat, errors.ImageDecodeError, errors.ImageTruncated) as exc:
+        if arrived_as_text(request.scope, data):
+            raise errors.BodyNotBinary() from exc
+        raise
     return schemas.ClassifyResponse(
         predictions=[_prediction(p) for p in predictions], model=_model_ref(model)
     )

@@ -39,6 +39,16 @@ class MalformedMultipart(BadRequest):
     default_message = "The multipart/form-data body could not be parsed."
 
 
+class BodyNotBinary(BadRequest):
+    code = "body_not_binary"
+    default_message = (
+        "The image arrived re-encoded as UTF-8 text, so its bytes are destroyed. Behind API "
+        "Gateway this means the API's BinaryMediaTypes does not cover the request's "
+        "Content-Type (template.yaml lists multipart/form-data and image/*); check the "
+        "deployed API's settings and send the file as binary (curl -F or --data-binary)."
+    )
+
+
 class InvalidParameter(ServiceError):
     status_code = 422
     code = "invalid_parameter"

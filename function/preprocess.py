@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import io
 import math
+import struct
 import warnings
 
 import numpy as np
@@ -32,13 +33,28 @@ BACKGROUND = (255, 255, 255)
 # Large JPEGs are decoded at a reduced DCT scale, but never below twice the resize target,
 # so the antialiased resize that follows still sees enough detail to match a full decode.
 DRAFT_MIN_SIDE = 2 * RESIZE_SIZE
+# Beyond this many pixels on the resized long side (aspect ratio 16:1), resize only the crop.
+MAX_RESIZED_SIDE = 16 * RESIZE_SIZE
 
 # Pillow only warns about decompression bombs below twice its limit; for a public endpoint
 # that warning must stop the decode. Set once, at import, for the whole process.
 warnings.simplefilter("error", Image.DecompressionBombWarning)
 
-# Header parsers in Pillow's plugins raise all of these on malformed input.
-DECODE_ERRORS = (OSError, ValueError, SyntaxError, EOFError, IndexError, KeyError, TypeError)
+# Header parsers and decoders in Pillow's plugins raise all of these on malformed input.
+DECODE_ERRORS = (
+    OSError,
+    ValueError,
+    SyntaxError,
+    EOFError,
+    IndexError,
+    KeyError,
+    TypeError,
+    struct.error,
+    ZeroDivisionError,
+    OverflowError,
+)
+# Phrases in Pillow's errors that mean "the data stops early", whatever the format.
+TRUNCATION_HINTS = ("truncat", "broken data stream", "unexpected end", "premature end")
 
 _SCALE = (1.0 / (255.0 * np.asarray(STD, dtype=np.float32))).astype(np.float32)
 _OFFSET = (np.asarray(MEAN, dtype=np.float32) / np.asarray(STD, dtype=np.float32)).astype(
@@ -53,13 +69,11 @@ def decode_image(data: bytes, allowed_formats: tuple[str, ...], max_pixels: int)
     try:
         image = Image.open(io.BytesIO(data), formats=list(allowed_formats))
     except UnidentifiedImageError as exc:
-        raise UnsupportedImageFormat(
-            f"The bytes are not an image in a supported format ({', '.join(allowed_formats)})."
-        ) from exc
+        raise _unidentified(data, allowed_formats) from exc
     except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
-        raise ImageTooManyPixels(str(exc)) from exc
+        raise _too_many_pixels(max_pixels) from exc
     except DECODE_ERRORS as exc:
-        raise ImageDecodeError(f"The image header could not be parsed: {exc}") from exc
+        raise _decode_failure(data, exc, "header could not be parsed") from exc
 
     width, height = image.size
     if width < 1 or height < 1:
@@ -75,13 +89,42 @@ def decode_image(data: bytes, allowed_formats: tuple[str, ...], max_pixels: int)
         image = ImageOps.exif_transpose(image)
         return _to_rgb(image)
     except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
-        raise ImageTooManyPixels(str(exc)) from exc
-    except OSError as exc:
-        if "truncated" in str(exc) or "broken data stream" in str(exc):
-            raise ImageTruncated() from exc
-        raise ImageDecodeError(f"The image could not be decoded: {exc}") from exc
+        raise _too_many_pixels(max_pixels) from exc
     except DECODE_ERRORS as exc:
-        raise ImageDecodeError(f"The image could not be decoded: {exc}") from exc
+        raise _decode_failure(data, exc, "could not be decoded") from exc
+
+
+def _too_many_pixels(max_pixels: int) -> ImageTooManyPixels:
+    return ImageTooManyPixels(f"The image claims more than the limit of {max_pixels:,} pixels.")
+
+
+def _unidentified(data: bytes, allowed_formats: tuple[str, ...]) -> Exception:
+    """Pillow reports a recognised file with a corrupt header as "unidentified" too; tell the
+    client which of the two it sent."""
+    Image.init()
+    for name in allowed_formats:
+        accept = Image.OPEN.get(name, (None, None))[1]
+        if accept is not None and accept(data[:16]):
+            if len(data) < 64:
+                return ImageTruncated(f"The {name} file ends inside its header.")
+            return ImageDecodeError(f"The file starts like {name} but its header is corrupt.")
+    return UnsupportedImageFormat(
+        f"The bytes are not an image in a supported format ({', '.join(allowed_formats)})."
+    )
+
+
+def _decode_failure(data: bytes, exc: Exception, what: str) -> Exception:
+    text = str(exc).lower()
+    if any(hint in text for hint in TRUNCATION_HINTS) or _riff_truncated(data):
+        return ImageTruncated()
+    return ImageDecodeError(f"The image {what}: {exc}")
+
+
+def _riff_truncated(data: bytes) -> bool:
+    """WebP (RIFF) declares its length up front; Pillow's error for a short file is generic."""
+    return (
+        data[:4] == b"RIFF" and len(data) >= 8 and struct.unpack("<I", data[4:8])[0] + 8 > len(data)
+    )
 
 
 def _draft_large_jpeg(image: Image.Image) -> None:
@@ -121,12 +164,26 @@ def to_model_input(image: Image.Image) -> np.ndarray:
     width, height = image.size
     short, long = (width, height) if width <= height else (height, width)
     new_short, new_long = RESIZE_SIZE, int(RESIZE_SIZE * long / short)
-    new_size = (new_short, new_long) if width <= height else (new_long, new_short)
-    if new_size != image.size:
-        image = image.resize(new_size, Image.Resampling.BILINEAR)
+    new_width, new_height = (new_short, new_long) if width <= height else (new_long, new_short)
     # Same rounding as torchvision's center_crop (Python's round-half-to-even).
-    left = round((new_size[0] - CROP_SIZE) / 2.0)
-    top = round((new_size[1] - CROP_SIZE) / 2.0)
-    image = image.crop((left, top, left + CROP_SIZE, top + CROP_SIZE))
+    left = round((new_width - CROP_SIZE) / 2.0)
+    top = round((new_height - CROP_SIZE) / 2.0)
+    if new_long <= MAX_RESIZED_SIDE:
+        if (new_width, new_height) != image.size:
+            image = image.resize((new_width, new_height), Image.Resampling.BILINEAR)
+        image = image.crop((left, top, left + CROP_SIZE, top + CROP_SIZE))
+    else:
+        # An extreme aspect ratio (a 1x40000 strip) would make a gigapixel intermediate, so
+        # resample only the crop window, given in source coordinates. Same filter, but float
+        # rounding of the window moves some taps: pixels may differ from torchvision by one
+        # grey level (tests/unit/test_preprocess_matches_torchvision.py measures it).
+        scale_x, scale_y = width / new_width, height / new_height
+        box = (
+            left * scale_x,
+            top * scale_y,
+            (left + CROP_SIZE) * scale_x,
+            (top + CROP_SIZE) * scale_y,
+        )
+        image = image.resize((CROP_SIZE, CROP_SIZE), Image.Resampling.BILINEAR, box=box)
     pixels = np.asarray(image, dtype=np.float32)
     return np.ascontiguousarray((pixels * _SCALE - _OFFSET).transpose(2, 0, 1))

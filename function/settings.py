@@ -34,6 +34,7 @@ class Settings(BaseSettings):
         "GIF",
         "BMP",
         "TIFF",
+        "AVIF",
     )
     default_top_k: int = Field(5, ge=1, le=1000)
     # 0 means "as many as this process may run on" (os.sched_getaffinity), not os.cpu_count().

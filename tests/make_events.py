@@ -37,8 +37,16 @@ def multipart(field: str, filename: str, content_type: str, data: bytes) -> byte
     return head + data + f"\r\n--{BOUNDARY}--\r\n".encode()
 
 
-def rest_event(method: str, path: str, headers: dict[str, str], body: bytes | None, query=None):
-    encoded = base64.b64encode(body).decode() if body is not None else None
+def rest_event(
+    method: str, path: str, headers: dict[str, str], body: bytes | None, query=None, binary=True
+):
+    """binary=False sends the body as API Gateway does when BinaryMediaTypes lacks its type."""
+    if body is None:
+        encoded = None
+    elif binary:
+        encoded = base64.b64encode(body).decode()
+    else:
+        encoded = body.decode("utf-8", errors="replace")
     return {
         "resource": path,
         "path": path,
@@ -61,7 +69,7 @@ def rest_event(method: str, path: str, headers: dict[str, str], body: bytes | No
             "identity": {"sourceIp": "127.0.0.1", "userAgent": "curl/8.5.0"},
         },
         "body": encoded,
-        "isBase64Encoded": body is not None,
+        "isBase64Encoded": body is not None and binary,
     }
 
 
@@ -114,6 +122,9 @@ def build_events() -> dict[str, dict]:
         "health-rest.json": rest_event("GET", "/health", {"Host": "localhost"}, None),
         "classify-http-api-v2.json": http_api_event("POST", "/classify", form_headers, form),
         "bad-input-not-an-image.json": rest_event("POST", "/classify", text_headers, text),
+        "bad-input-binary-as-text.json": rest_event(
+            "POST", "/classify", form_headers, form, binary=False
+        ),
     }
 
 

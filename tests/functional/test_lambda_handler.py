@@ -18,6 +18,7 @@ EXPECTED = {
     "classify-http-api-v2.json": (200, None),
     "health-rest.json": (200, None),
     "bad-input-not-an-image.json": (415, "unsupported_image_format"),
+    "bad-input-binary-as-text.json": (400, "body_not_binary"),
 }
 
 

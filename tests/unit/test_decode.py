@@ -52,12 +52,47 @@ def test_sixteen_bit_greyscale_is_rescaled_not_clipped() -> None:
     np.testing.assert_array_equal(pixels, np.arange(256).reshape(16, 16))
 
 
-def test_exif_orientation_is_applied() -> None:
-    wide = photo("chelsea")  # 451 x 300
+# EXIF orientation -> how the stored pixels were derived from the upright picture (the
+# inverse of the display transform in the EXIF 2.32 specification, section 4.6.4 A).
+STORED_FROM_UPRIGHT = {
+    2: Image.Transpose.FLIP_LEFT_RIGHT,
+    3: Image.Transpose.ROTATE_180,
+    4: Image.Transpose.FLIP_TOP_BOTTOM,
+    5: Image.Transpose.TRANSPOSE,
+    6: Image.Transpose.ROTATE_90,  # displayed after turning 90 degrees clockwise
+    7: Image.Transpose.TRANSVERSE,
+    8: Image.Transpose.ROTATE_270,
+}
+
+
+@pytest.mark.parametrize("orientation", sorted(STORED_FROM_UPRIGHT))
+def test_exif_orientation_is_applied(orientation: int) -> None:
+    upright = photo("chelsea").resize((60, 40))
     exif = Image.Exif()
-    exif[0x0112] = 6  # stored sideways: rotate 90 degrees clockwise to display
-    upright = decode(encode(wide, "JPEG", exif=exif.tobytes()))
-    assert upright.size == (300, 451)
+    exif[0x0112] = orientation
+    stored = upright.transpose(STORED_FROM_UPRIGHT[orientation])
+    decoded = decode(encode(stored, "PNG", exif=exif.tobytes()))
+    np.testing.assert_array_equal(np.asarray(decoded), np.asarray(upright))
+
+
+def test_sixteen_bit_rgb_keeps_its_colours() -> None:
+    from hostile_corpus import png_16bit_rgb
+
+    expected = np.asarray(photo("chelsea").resize((96, 64)), dtype=np.int16)
+    decoded = np.asarray(decode(png_16bit_rgb()), dtype=np.int16)
+    assert np.abs(decoded - expected).max() <= 1
+
+
+@pytest.mark.parametrize("fmt", ["GIF", "TIFF", "MPO", "WEBP"])
+def test_multi_frame_images_give_frame_zero(fmt: str) -> None:
+    first, second = photo("chelsea").resize((64, 48)), photo("coffee").resize((64, 48))
+    buffer = io.BytesIO()
+    options = {"lossless": True} if fmt == "WEBP" else {}
+    first.save(buffer, fmt, save_all=True, append_images=[second], **options)
+    decoded = np.asarray(decode(buffer.getvalue()), dtype=np.int16)
+    to_first = np.abs(decoded - np.asarray(first, dtype=np.int16)).mean()
+    to_second = np.abs(decoded - np.asarray(second, dtype=np.int16)).mean()
+    assert to_first < to_second / 4
 
 
 @pytest.mark.parametrize(

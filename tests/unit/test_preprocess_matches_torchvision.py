@@ -57,6 +57,22 @@ def test_shapes_and_rounding_match(size: tuple[int, int]) -> None:
     assert_matches_torchvision(image)
 
 
+@pytest.mark.parametrize("size", [(20, 1000), (1000, 20), (2, 2000)])
+def test_extreme_aspect_ratios_stay_within_one_grey_level(size: tuple[int, int]) -> None:
+    """Past 16:1 we resample only the crop window, so that a 1x40000 strip cannot make a
+    256x10-million-pixel intermediate. That path may differ from torchvision by one grey level
+    (float rounding of the window's edges moves a filter tap), never more."""
+    image = photo("rocket").resize(size, Image.Resampling.BICUBIC)
+    one_grey_level = 1 / 255 / min(STD) + 1e-5
+    difference = np.abs(to_model_input(image) - TORCHVISION_PIPELINE(image).numpy())
+    assert difference.max() <= one_grey_level
+
+
+def test_a_40000_pixel_strip_is_cheap() -> None:
+    strip = Image.new("RGB", (1, 40_000), (200, 30, 30))
+    assert to_model_input(strip).shape == (3, CROP_SIZE, CROP_SIZE)
+
+
 def test_detects_a_broken_pipeline() -> None:
     """The comparison is strict enough to catch an off-by-one crop or a wrong mean."""
     image = photo("coffee")

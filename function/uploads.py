@@ -1,0 +1,85 @@
+"""Reading the image out of an HTTP request: raw bodies and multipart, within the size limit."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from typing import Any
+
+from fastapi import Request
+from starlette.datastructures import Headers, UploadFile
+from starlette.formparsers import MultiPartException, MultiPartParser
+
+from function import errors
+from function.settings import Settings
+
+# Room for multipart boundaries and part headers on top of the image itself.
+MULTIPART_OVERHEAD = 64 * 1024
+# Starlette's defaults allow 1000 files and fields; one image needs one file and no fields.
+MULTIPART_LIMITS = {"max_files": 1, "max_fields": 16, "max_part_size": MULTIPART_OVERHEAD}
+RAW_IMAGE_TYPES = ("image/", "application/octet-stream")
+# What binary bytes look like after a trip through a UTF-8 text decoder: U+FFFD, encoded.
+REPLACEMENT_CHARACTER = "\ufffd".encode()
+
+
+async def read_body(request: Request, limit: int) -> bytes:
+    """Read at most `limit` bytes, refusing early when Content-Length already says too many."""
+    declared = request.headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > limit:
+        raise errors.PayloadTooLarge(f"The request is {int(declared):,} bytes; limit {limit:,}.")
+    chunks, size = [], 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > limit:
+            raise errors.PayloadTooLarge(f"The request is over the {limit:,}-byte limit.")
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+async def image_from_multipart(headers: Headers, body: bytes, limit: int) -> bytes:
+    async def single_chunk() -> AsyncIterator[bytes]:
+        yield body
+
+    parser = MultiPartParser(headers, single_chunk(), **MULTIPART_LIMITS)
+    try:
+        form = await parser.parse()
+    except MultiPartException as exc:
+        raise errors.MalformedMultipart(f"The multipart body is malformed: {exc.message}") from exc
+    try:
+        upload = form.get("image")
+        if not isinstance(upload, UploadFile):
+            sent = ", ".join(sorted(set(form.keys()))) or "none"
+            raise errors.MissingImageField(
+                f"Send the image as a file in the form field 'image' (fields sent: {sent})."
+            )
+        data = await upload.read()
+    finally:
+        await form.close()
+    if len(data) > limit:
+        raise errors.PayloadTooLarge(f"The image is {len(data):,} bytes; limit {limit:,}.")
+    return data
+
+
+async def read_image(request: Request, settings: Settings) -> bytes:
+    media_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    if media_type == "multipart/form-data":
+        body = await read_body(request, settings.max_image_bytes + MULTIPART_OVERHEAD)
+        return await image_from_multipart(request.headers, body, settings.max_image_bytes)
+    if media_type.startswith(RAW_IMAGE_TYPES):
+        return await read_body(request, settings.max_image_bytes)
+    raise errors.UnsupportedMediaType(
+        f"Content-Type '{media_type or 'none'}' is not accepted: send multipart/form-data "
+        "with a file field 'image', or the raw image with an image/* Content-Type."
+    )
+
+
+def arrived_as_text(scope: dict[str, Any], data: bytes) -> bool:
+    """True when an image was mangled into UTF-8 text on its way here.
+
+    API Gateway does this to a binary body whose Content-Type is not in the API's
+    BinaryMediaTypes: the Lambda event then says isBase64Encoded=false, and every byte that
+    was not valid UTF-8 has become U+FFFD. Image headers are never valid UTF-8.
+    """
+    event = scope.get("aws.event") or {}
+    if event.get("isBase64Encoded") is True:
+        return False
+    return REPLACEMENT_CHARACTER in data[:64]
