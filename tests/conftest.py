@@ -55,3 +55,10 @@ def lambda_context() -> SimpleNamespace:
         log_stream_name="2026/11/28/[$LATEST]abcdef",
         get_remaining_time_in_millis=lambda: 20_000,
     )
+
+
+@pytest.fixture
+def api_schema(handler_module):
+    import schemathesis
+
+    return schemathesis.openapi.from_asgi("/openapi.json", handler_module.app)

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
+import json
+
 import pytest
 from fastapi.testclient import TestClient
 from photos import photo_bytes
@@ -172,3 +175,59 @@ def test_openapi_describes_both_request_forms_and_the_error_shape(client) -> Non
     assert success.endswith("/ClassifyResponse")
     assert "class" in prediction
     assert client.get("/docs").status_code == 200
+
+
+def test_streamed_body_without_content_length_is_cut_off_at_the_limit(client) -> None:
+    """Driven at the ASGI level, because TestClient buffers the whole body before sending."""
+    client.app.dependency_overrides[get_settings] = lambda: Settings(max_image_bytes=100_000)
+    chunks_read, sent = [], []
+
+    async def receive():
+        chunks_read.append(1)  # 1000 chunks of 64 KiB would be 64 MB
+        return {
+            "type": "http.request",
+            "body": b"\xff" * 65_536,
+            "more_body": len(chunks_read) < 1000,
+        }
+
+    async def send(message):
+        sent.append(message)
+
+    scope = {
+        "type": "http",
+        "asgi": {"version": "3.0"},
+        "http_version": "1.1",
+        "method": "POST",
+        "scheme": "http",
+        "path": "/classify",
+        "raw_path": b"/classify",
+        "query_string": b"",
+        "root_path": "",
+        "headers": [(b"content-type", b"image/jpeg")],
+        "client": ("127.0.0.1", 1),
+        "server": ("testserver", 80),
+    }
+    asyncio.run(client.app(scope, receive, send))
+    assert sent[0]["status"] == 413
+    assert json.loads(sent[1]["body"])["error"]["code"] == "payload_too_large"
+    assert len(chunks_read) <= 3
+
+
+def test_multipart_without_a_boundary(client: TestClient) -> None:
+    headers = {"content-type": "multipart/form-data"}
+    response = client.post("/classify", content=b"--x\r\n\r\n", headers=headers)
+    assert_error(response, 400, "malformed_multipart")
+
+
+def test_multipart_limits_stay_tight() -> None:
+    from function.uploads import MULTIPART_LIMITS
+
+    assert MULTIPART_LIMITS["max_files"] == 1
+    assert MULTIPART_LIMITS["max_fields"] <= 16
+    assert MULTIPART_LIMITS["max_part_size"] <= 64 * 1024
+
+
+def test_many_form_fields_are_refused(client: TestClient) -> None:
+    fields = {f"field{i}": "x" for i in range(50)}
+    response = client.post("/classify", data=fields, files={"image": ("c.jpg", JPEG, "image/jpeg")})
+    assert_error(response, 400, "malformed_multipart")
