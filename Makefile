@@ -21,13 +21,14 @@ endif
 
 export MODEL_DIR
 
-.PHONY: help venv tools model run test lint events clean
+.PHONY: help venv tools model run test lint events fuzz clean
 
 help:
 	@echo "make run      serve the API on http://$(HOST):$(PORT) (uvicorn, builds the model if missing)"
 	@echo "make test     lint, unit, functional and template tests"
 	@echo "make model    build $(MODEL_DIR)/ (WEIGHTS=imagenet|random|PATH, QUANT_BACKEND=fbgemm|x86|qnnpack)"
 	@echo "make events   regenerate the sample Lambda events in events/"
+	@echo "make fuzz     fuzz the decoder for FUZZ_SECONDS (default 300) with atheris"
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt
 	$(PYTHON) -m venv $(VENV)
@@ -66,8 +67,20 @@ lint: venv
 test: venv tools lint
 	REQUIRE_TOOLS=1 TOOLS_BIN=$(abspath $(TOOLS))/bin $(PY) -m pytest
 
+# Coverage-guided fuzzing of the decoder, bounded in time; not part of `make test`.
+# Findings (crash-*, timeout-*, oom-*) land in .fuzz/; copy each into tests/fuzz/regressions/.
+FUZZ_SECONDS ?= 300
+fuzz: venv
+	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements-fuzz.txt
+	mkdir -p .fuzz/corpus .fuzz/seeds
+	$(PY) tests/hostile_corpus.py .fuzz/seeds
+	cp tests/fuzz/regressions/* .fuzz/seeds/
+	cd .fuzz && PYTHONPATH=$(CURDIR) $(CURDIR)/$(PY) $(CURDIR)/tests/fuzz/fuzz_decode.py \
+		-max_total_time=$(FUZZ_SECONDS) -max_len=100000 -rss_limit_mb=2048 -timeout=10 \
+		-print_final_stats=1 corpus seeds
+
 events: venv
 	$(PY) tests/make_events.py
 
 clean:
-	rm -rf $(VENV) $(TOOLS) $(MODEL_DIR) .pytest_cache .ruff_cache .hypothesis
+	rm -rf $(VENV) $(TOOLS) $(MODEL_DIR) .pytest_cache .ruff_cache .hypothesis .fuzz

@@ -52,6 +52,7 @@ DECODE_ERRORS = (
     struct.error,
     ZeroDivisionError,
     OverflowError,
+    RuntimeError,  # the AVIF decoder's "Decoding of color planes failed" (found by fuzzing)
 )
 # Phrases in Pillow's errors that mean "the data stops early", whatever the format.
 TRUNCATION_HINTS = ("truncat", "broken data stream", "unexpected end", "premature end")

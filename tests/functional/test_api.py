@@ -207,7 +207,12 @@ def test_streamed_body_without_content_length_is_cut_off_at_the_limit(client) ->
         "client": ("127.0.0.1", 1),
         "server": ("testserver", 80),
     }
-    asyncio.run(client.app(scope, receive, send))
+    # Not asyncio.run(): it leaves no current event loop, which Mangum's handler needs later.
+    loop = asyncio.new_event_loop()
+    try:
+        loop.run_until_complete(client.app(scope, receive, send))
+    finally:
+        loop.close()
     assert sent[0]["status"] == 413
     assert json.loads(sent[1]["body"])["error"]["code"] == "payload_too_large"
     assert len(chunks_read) <= 3
