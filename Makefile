@@ -50,6 +50,8 @@ model: venv
 		$(if $(QUANT_BACKEND),--backend $(QUANT_BACKEND)) \
 		$(if $(CALIBRATION_DIR),--calibration-dir $(CALIBRATION_DIR))
 
+# POWERTOOLS_DEV pretty-prints the JSON logs and turns metrics off; our own one-line-per-request
+# log replaces uvicorn's access log.
 # Without WEIGHTS on the command line, an offline machine falls back to random weights,
 # loudly, so that the local server still starts; /health then reports production_ready=false.
 run: venv
@@ -58,7 +60,8 @@ run: venv
 		echo "*** ImageNet weights unavailable: serving RANDOM weights, NOT FOR PRODUCTION ***" && \
 		$(MAKE) --no-print-directory model WEIGHTS=random; } || exit 1; \
 	fi
-	$(PY) -m uvicorn function.handler:app --host $(HOST) --port $(PORT)
+	POWERTOOLS_DEV=true $(PY) -m uvicorn function.handler:app --host $(HOST) --port $(PORT) \
+		--no-access-log
 
 lint: venv
 	$(PY) -m ruff check .

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import logging
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import Depends, FastAPI, Query, Request
 from fastapi.exceptions import RequestValidationError
+from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import JSONResponse
 from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException as StarletteHTTPException
@@ -14,41 +14,46 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from function import __version__, errors, schemas
 from function.model import Classifier, Prediction, get_classifier
+from function.observability import ObservabilityMiddleware, logger, stage
 from function.preprocess import decode_image, to_model_input
 from function.settings import Settings, get_settings
 from function.uploads import arrived_as_text, read_image
-
-logger = logging.getLogger("function")
 
 HTTP_ERROR_CODES = {404: "not_found", 405: "method_not_allowed"}
 
 app = FastAPI(
     title="Image classification API",
     version=__version__,
-    description="Top-k ImageNet classes for an image, from an int8-quantized ResNet-18.",
+    description="Top-k ImageNet classes for an image, from an int8-quantized ResNet-18. "
+    "Every response carries an `x-request-id` header; error bodies repeat it.",
 )
 
 
-def error_response(status: int, code: str, message: str, headers=None) -> JSONResponse:
-    return JSONResponse({"error": {"code": code, "message": message}}, status, headers)
+def error_response(state: dict[str, Any], status: int, code: str, message: str, headers=None):
+    """The one error shape. `state` is the request's ASGI state, filled by the middleware."""
+    state.get("details", {})["error_code"] = code
+    error = {"code": code, "message": message, "request_id": state.get("request_id")}
+    return JSONResponse({"error": error}, status, headers)
 
 
 @app.exception_handler(errors.ServiceError)
-async def _service_error(_: Request, exc: errors.ServiceError) -> JSONResponse:
-    return error_response(exc.status_code, exc.code, exc.message)
+async def _service_error(request: Request, exc: errors.ServiceError) -> JSONResponse:
+    return error_response(request.scope["state"], exc.status_code, exc.code, exc.message)
 
 
 @app.exception_handler(RequestValidationError)
-async def _validation_error(_: Request, exc: RequestValidationError) -> JSONResponse:
+async def _validation_error(request: Request, exc: RequestValidationError) -> JSONResponse:
     first = exc.errors()[0]
     where = ".".join(str(part) for part in first.get("loc", ()) if part not in ("query", "body"))
-    return error_response(422, errors.InvalidParameter.code, f"{where}: {first.get('msg')}")
+    message = f"{where}: {first.get('msg')}"
+    return error_response(request.scope["state"], 422, errors.InvalidParameter.code, message)
 
 
 @app.exception_handler(StarletteHTTPException)
-async def _http_error(_: Request, exc: StarletteHTTPException) -> JSONResponse:
+async def _http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:
     code = HTTP_ERROR_CODES.get(exc.status_code, "http_error")
-    return error_response(exc.status_code, code, str(exc.detail), exc.headers)
+    state = request.scope["state"]
+    return error_response(state, exc.status_code, code, str(exc.detail), exc.headers)
 
 
 class InternalErrorMiddleware:
@@ -74,19 +79,37 @@ class InternalErrorMiddleware:
         try:
             await self.inner(scope, receive, tracking_send)
         except Exception:
-            logger.exception("unhandled error on %s %s", scope.get("method"), scope.get("path"))
+            logger.exception("unhandled error")
             if started:
                 raise
             failure = errors.ServiceError()
-            await error_response(500, failure.code, failure.message)(scope, receive, send)
+            response = error_response(scope["state"], 500, failure.code, failure.message)
+            await response(scope, receive, send)
 
 
+# Outermost last: the request ID and summary log wrap everything, including the 500 above.
 app.add_middleware(InternalErrorMiddleware)
+if get_settings().cors_allowed_origins:
+    app.add_middleware(
+        CORSMiddleware,
+        allow_origins=list(get_settings().cors_allowed_origins),
+        allow_methods=["GET", "POST"],
+        allow_headers=["content-type", "x-api-key", "x-request-id"],
+        expose_headers=["x-request-id"],
+    )
+app.add_middleware(ObservabilityMiddleware)
 
 
-def classify_bytes(data: bytes, top_k: int, model: Classifier, settings: Settings):
-    image = decode_image(data, settings.allowed_formats, settings.max_image_pixels)
-    return model.predict(to_model_input(image)[None], top_k)[0]
+def classify_bytes(data: bytes, top_k: int, model: Classifier, settings: Settings, details):
+    """Decode, preprocess and infer, recording each step's time and the image size."""
+    with stage(details, "decode"):
+        image = decode_image(data, settings.allowed_formats, settings.max_image_pixels)
+    details.update(image_width=image.width, image_height=image.height)
+    details["image_megapixels"] = round(image.width * image.height / 1e6, 3)
+    with stage(details, "preprocess"):
+        batch = to_model_input(image)[None]
+    with stage(details, "inference"):
+        return model.predict(batch, top_k)[0]
 
 
 def _model_ref(model: Classifier) -> schemas.ModelRef:
@@ -114,9 +137,12 @@ async def classify(
     top_k: Annotated[int, Query(ge=1, le=1000, description="How many classes to return.")] = 5,
 ) -> schemas.ClassifyResponse:
     data = await read_image(request, settings)
+    request.scope["state"]["details"]["image_bytes"] = len(data)
     try:
         # Decoding and inference are CPU-bound; keep the event loop free for /health.
-        predictions = await run_in_threadpool(classify_bytes, data, top_k, model, settings)
+        predictions = await run_in_threadpool(
+            classify_bytes, data, top_k, model, settings, request.scope["state"]["details"]
+        )
     except (errors.UnsupportedImageFormat, errors.ImageDecodeError, errors.ImageTruncated) as exc:
         if arrived_as_text(request.scope, data):
             raise errors.BodyNotBinary() from exc

@@ -9,9 +9,16 @@ from mangum import Mangum
 
 from function.app import app
 from function.model import get_classifier
+from function.observability import logger
 
 get_classifier().warm_up()
 
-handler = Mangum(app, lifespan="off")
+asgi_handler = Mangum(app, lifespan="off")
+
+
+@logger.inject_lambda_context(clear_state=True)  # never log_event: it holds image and API key
+def handler(event: dict, context: object) -> dict:
+    return asgi_handler(event, context)
+
 
 __all__ = ["app", "handler"]

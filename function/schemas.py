@@ -39,6 +39,7 @@ class HealthResponse(BaseModel):
 class ErrorBody(BaseModel):
     code: str = Field(description="Stable snake_case error code.", examples=["empty_body"])
     message: str = Field(description="Human-readable explanation.")
+    request_id: str = Field(description="Also in the x-request-id header and in our logs.")
 
 
 class ErrorResponse(BaseModel):

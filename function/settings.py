@@ -36,19 +36,31 @@ class Settings(BaseSettings):
         "TIFF",
         "AVIF",
     )
-    default_top_k: int = Field(5, ge=1, le=1000)
     # 0 means "as many as this process may run on" (os.sched_getaffinity), not os.cpu_count().
     torch_threads: int = Field(0, ge=0)
+    # Browser origins allowed to call the API, comma-separated. Empty: no CORS headers at all.
+    cors_allowed_origins: Annotated[tuple[str, ...], NoDecode] = ()
 
-    @field_validator("allowed_formats", mode="before")
+    @field_validator("allowed_formats", "cors_allowed_origins", mode="before")
     @classmethod
-    def _split_formats(cls, value: object) -> object:
+    def _split_comma_list(cls, value: object) -> object:
         if isinstance(value, str):
-            value = [part for part in value.split(",") if part.strip()]
-        formats = tuple(str(part).strip().upper() for part in value)  # type: ignore[union-attr]
+            value = value.split(",")
+        return tuple(str(part).strip() for part in value if str(part).strip())  # type: ignore
+
+    @field_validator("allowed_formats")
+    @classmethod
+    def _upper_case_formats(cls, formats: tuple[str, ...]) -> tuple[str, ...]:
         if not formats:
             raise ValueError("ALLOWED_FORMATS must name at least one image format")
-        return formats
+        return tuple(name.upper() for name in formats)
+
+    @field_validator("cors_allowed_origins")
+    @classmethod
+    def _no_wildcard_origin(cls, origins: tuple[str, ...]) -> tuple[str, ...]:
+        if "*" in origins:
+            raise ValueError("CORS_ALLOWED_ORIGINS must list origins; '*' is not accepted")
+        return origins
 
 
 @lru_cache(maxsize=1)

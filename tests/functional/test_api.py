@@ -20,6 +20,7 @@ def assert_error(response, status: int, code: str) -> None:
     body = response.json()
     assert set(body) == {"error"}
     assert body["error"]["code"] == code
+    assert body["error"]["request_id"] == response.headers["x-request-id"]
     assert isinstance(body["error"]["message"], str)
     assert body["error"]["message"]
 

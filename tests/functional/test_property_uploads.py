@@ -62,7 +62,8 @@ def assert_valid(response) -> None:
     else:
         assert response.status_code in ERROR_STATUSES, body
         assert set(body) == {"error"}
-        assert set(body["error"]) == {"code", "message"}
+        assert set(body["error"]) == {"code", "message", "request_id"}
+        assert body["error"]["request_id"] == response.headers["x-request-id"]
 
 
 @settings(
