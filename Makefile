@@ -5,6 +5,7 @@ PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 TOOLS := .venv-tools
+CHECKOV := .venv-checkov
 MODEL_DIR ?= model
 PORT ?= 8000
 HOST ?= 127.0.0.1
@@ -21,7 +22,7 @@ endif
 
 export MODEL_DIR
 
-.PHONY: help venv tools model run test lint events fuzz clean
+.PHONY: help venv tools model run test lint events fuzz audit clean
 
 help:
 	@echo "make run      serve the API on http://$(HOST):$(PORT) (uvicorn, builds the model if missing)"
@@ -29,6 +30,7 @@ help:
 	@echo "make model    build $(MODEL_DIR)/ (WEIGHTS=imagenet|random|PATH, QUANT_BACKEND=fbgemm|x86|qnnpack)"
 	@echo "make events   regenerate the sample Lambda events in events/"
 	@echo "make fuzz     fuzz the decoder for FUZZ_SECONDS (default 300) with atheris"
+	@echo "make audit    pip-audit the pinned requirements (needs network)"
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt
 	$(PYTHON) -m venv $(VENV)
@@ -36,14 +38,19 @@ $(VENV)/.installed: requirements.txt requirements-dev.txt
 	touch $@
 
 # cfn-lint and the SAM CLI pin versions of boto3, pydantic and click that clash with the
-# app's, so they get their own virtualenv.
+# app's, and checkov pins an older boto3 than the SAM CLI: each gets its own virtualenv.
 $(TOOLS)/.installed: requirements-tools.txt
 	$(PYTHON) -m venv $(TOOLS)
 	$(TOOLS)/bin/python -m pip install --quiet --disable-pip-version-check -r requirements-tools.txt
 	touch $@
 
+$(CHECKOV)/.installed: requirements-checkov.txt
+	$(PYTHON) -m venv $(CHECKOV)
+	$(CHECKOV)/bin/python -m pip install --quiet --disable-pip-version-check -r requirements-checkov.txt
+	touch $@
+
 venv: $(VENV)/.installed
-tools: $(TOOLS)/.installed
+tools: $(TOOLS)/.installed $(CHECKOV)/.installed
 
 model: venv
 	$(PY) -m function.export --out $(MODEL_DIR) --weights $(WEIGHTS) \
@@ -68,7 +75,7 @@ lint: venv
 	$(PY) -m ruff format --check .
 
 test: venv tools lint
-	REQUIRE_TOOLS=1 TOOLS_BIN=$(abspath $(TOOLS))/bin $(PY) -m pytest
+	REQUIRE_TOOLS=1 $(PY) -m pytest
 
 # Coverage-guided fuzzing of the decoder, bounded in time; not part of `make test`.
 # Findings (crash-*, timeout-*, oom-*) land in .fuzz/; copy each into tests/fuzz/regressions/.
@@ -82,8 +89,14 @@ fuzz: venv
 		-max_total_time=$(FUZZ_SECONDS) -max_len=100000 -rss_limit_mb=2048 -timeout=10 \
 		-print_final_stats=1 corpus seeds
 
+# Known vulnerabilities in the pinned requirements. Needs network; never part of `make test`.
+audit:
+	$(PYTHON) -m venv .venv-audit
+	.venv-audit/bin/python -m pip install --quiet --disable-pip-version-check pip-audit==2.10.1
+	.venv-audit/bin/python scripts/audit.py requirements.txt requirements-dev.txt
+
 events: venv
 	$(PY) tests/make_events.py
 
 clean:
-	rm -rf $(VENV) $(TOOLS) $(MODEL_DIR) .pytest_cache .ruff_cache .hypothesis .fuzz
+	rm -rf $(VENV) $(TOOLS) $(CHECKOV) .venv-audit $(MODEL_DIR) .pytest_cache .ruff_cache .hypothesis .fuzz

@@ -1,0 +1,74 @@
+"""CORS is off unless CORS_ALLOWED_ORIGINS lists origins, and then only for those origins.
+
+The middleware is configured when function.app is imported, so each case runs in a fresh
+interpreter with its own environment.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[2]
+
+PROBE = """
+import json
+from fastapi.testclient import TestClient
+from function.handler import app
+
+client = TestClient(app)
+preflight = client.options("/classify", headers={
+    "origin": "https://app.example.com",
+    "access-control-request-method": "POST",
+    "access-control-request-headers": "content-type,x-api-key",
+})
+evil = client.get("/health", headers={"origin": "https://evil.example.net"})
+good = client.get("/health", headers={"origin": "https://app.example.com"})
+print(json.dumps({
+    "preflight_status": preflight.status_code,
+    "preflight_origin": preflight.headers.get("access-control-allow-origin"),
+    "preflight_headers": preflight.headers.get("access-control-allow-headers", ""),
+    "good_origin": good.headers.get("access-control-allow-origin"),
+    "good_exposed": good.headers.get("access-control-expose-headers", ""),
+    "evil_origin": evil.headers.get("access-control-allow-origin"),
+}))
+"""
+
+
+def probe(model_dir: Path, origins: str | None) -> dict:
+    env = {**os.environ, "MODEL_DIR": str(model_dir)}
+    env.pop("CORS_ALLOWED_ORIGINS", None)
+    if origins is not None:
+        env["CORS_ALLOWED_ORIGINS"] = origins
+    result = subprocess.run(
+        [sys.executable, "-c", PROBE], cwd=REPO, env=env, capture_output=True, text=True, check=True
+    )
+    return json.loads(result.stdout.strip().splitlines()[-1])
+
+
+def test_no_cors_headers_by_default(model_dir: Path) -> None:
+    report = probe(model_dir, None)
+    assert report["good_origin"] is None
+    assert report["evil_origin"] is None
+    assert report["preflight_origin"] is None
+
+
+def test_listed_origins_only(model_dir: Path) -> None:
+    report = probe(model_dir, "https://app.example.com, https://admin.example.com")
+    assert report["preflight_status"] == 200
+    assert report["preflight_origin"] == "https://app.example.com"
+    assert "x-api-key" in report["preflight_headers"].lower()
+    assert report["good_origin"] == "https://app.example.com"
+    assert "x-request-id" in report["good_exposed"].lower()
+    assert report["evil_origin"] is None
+
+
+def test_a_wildcard_origin_is_refused_at_startup(model_dir: Path) -> None:
+    with pytest.raises(subprocess.CalledProcessError) as failure:
+        probe(model_dir, "*")
+    assert "'*' is not accepted" in failure.value.stderr
