@@ -37,7 +37,9 @@ def audit(requirements: str) -> int:
             fixes = ", ".join(vuln.get("fix_versions", [])) or "no fix yet"
             print(f"{dependency['name']} {dependency['version']}: {vuln['id']} (fixed in {fixes})")
     skipped = len(dependencies) - len(audited)
-    print(f"{requirements}: {len(audited)} audited, {skipped} skipped, {len(vulnerable)} vulnerable")
+    print(
+        f"{requirements}: {len(audited)} audited, {skipped} skipped, {len(vulnerable)} vulnerable"
+    )
     return 1 if vulnerable else 0
 
 

@@ -5,6 +5,8 @@ STACK_NAME=image-classifier .venv/bin/python -m pytest tests/integration
 
 from __future__ import annotations
 
+import os
+
 import httpx
 import pytest
 from integration.deployed import resolve_api_url
@@ -19,7 +21,8 @@ if BASE_URL is None:
 
 @pytest.fixture(scope="module")
 def api() -> httpx.Client:
-    with httpx.Client(base_url=BASE_URL, timeout=30) as client:
+    headers = {"x-api-key": os.environ["API_KEY"]} if os.environ.get("API_KEY") else {}
+    with httpx.Client(base_url=BASE_URL, timeout=30, headers=headers) as client:
         yield client
 
 
@@ -27,6 +30,16 @@ def test_health(api: httpx.Client) -> None:
     response = api.get("health")
     assert response.status_code == 200
     assert response.json()["warmed_up"] is True
+    assert response.headers["x-request-id"]
+
+
+@pytest.mark.skipif(not os.environ.get("API_KEY"), reason="API_KEY not set")
+def test_classify_without_the_key_is_refused_in_our_shape() -> None:
+    response = httpx.post(
+        f"{BASE_URL}classify", content=b"x", headers={"content-type": "image/png"}
+    )
+    assert response.status_code == 403
+    assert response.json()["error"]["code"] in ("invalid_api_key", "forbidden")
 
 
 def test_classify_multipart_like_the_tutorial(api: httpx.Client) -> None:
