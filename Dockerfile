@@ -16,7 +16,7 @@ ARG TORCHVISION_VERSION
 ARG TORCH_INDEX_URL
 # imagenet | random (NOT for production) | a path under build-inputs/
 ARG WEIGHTS=imagenet
-# Empty: pick from the build platform (fbgemm on x86_64, qnnpack on arm64).
+# Empty: pick from the build platform (x86 on x86_64, qnnpack on arm64).
 ARG QUANT_BACKEND=
 ARG CALIBRATION_DIR=
 WORKDIR /build

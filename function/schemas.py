@@ -31,7 +31,7 @@ class HealthResponse(BaseModel):
     weights: str = Field(description="'imagenet', 'path' (a local state_dict) or 'random'.")
     production_ready: bool = Field(description="False for random weights.")
     warning: str | None = Field(description="Set when the weights are random.")
-    quantization_backend: str = Field(examples=["fbgemm"])
+    quantization_backend: str = Field(examples=["x86"])
     warmed_up: bool
     limits: dict[str, Any] = Field(description="Upload limits enforced by this deployment.")
 

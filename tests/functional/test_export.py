@@ -24,7 +24,7 @@ def offline(monkeypatch: pytest.MonkeyPatch) -> None:
         monkeypatch.setattr(type(weights), "get_state_dict", no_network)
 
 
-@pytest.mark.parametrize("backend", ["fbgemm", "qnnpack"])
+@pytest.mark.parametrize("backend", ["x86", "fbgemm", "qnnpack"])
 def test_imagenet_without_network_names_the_alternatives(offline, tmp_path, capsys, backend):
     args = ["--out", str(tmp_path), "--weights", "imagenet", "--backend", backend]
     assert export.main(args) == 2
@@ -74,7 +74,7 @@ def test_state_dict_with_calibration_folder_builds(tmp_path: Path) -> None:
     photos.mkdir()
     for name in PHOTOS:
         (photos / f"{name}.jpg").write_bytes(photo_bytes(name))
-    metadata = export.export(tmp_path / "model", str(weights), "fbgemm", photos)
+    metadata = export.export(tmp_path / "model", str(weights), "x86", photos)
     assert metadata["weights"] == "path"
     assert metadata["production_ready"] is True
     assert (tmp_path / "model" / "model.pt").stat().st_size > 5_000_000

@@ -6,11 +6,13 @@ BatchNorm statistics (function.export._reestimate_batchnorm), which makes its to
 from photo to photo (asserted below), and the comparison uses the logits *centred over
 the batch*: that removes the input-independent part and leaves what the image changed.
 
-Thresholds, from a measured run (8 photos, fbgemm): centred cosine min 0.967 / mean 0.990,
-top-5 overlap mean 4.4 / min 4, top-1 agreement 8/8. The thresholds sit well below these
-and well above the broken variants in test_the_check_catches_a_broken_pipeline, which
-measured centred cosine means of 0.01 (observers calibrated on zeros), 0.06 (no
-normalisation) and 0.82 (channels swapped), with top-5 overlap means of 0.6 to 2.4.
+Thresholds, from measured runs on 8 photos: centred cosine min 0.967 / 0.970 and mean
+0.990 / 0.990 (fbgemm / x86 engine), top-5 overlap mean 4.4, top-1 agreement 8/8 and 6/8.
+Top-1 is the weakest signal here: the random model's leading classes are near ties, so
+int8 rounding can swap them. The thresholds sit below these and well above the broken
+variants in test_the_check_catches_a_broken_pipeline, which measured centred cosine means
+of 0.01 (observers calibrated on zeros), 0.08 (no normalisation) and 0.82 (channels
+swapped), top-5 overlap means of 0.6 to 2.4 and top-1 agreement of 0 to 3/8.
 """
 
 from __future__ import annotations
@@ -29,7 +31,7 @@ from function.preprocess import to_model_input
 MIN_CENTRED_COSINE = 0.90
 MIN_MEAN_CENTRED_COSINE = 0.95
 MIN_MEAN_TOP5_OVERLAP = 3.5
-MIN_TOP1_AGREEMENT = 0.75
+MIN_TOP1_AGREEMENT = 0.6
 
 
 @dataclass
