@@ -44,4 +44,7 @@ COPY --from=builder /build/model/ ${LAMBDA_TASK_ROOT}/model/
 RUN rm ${LAMBDA_TASK_ROOT}/function/export.py ${LAMBDA_TASK_ROOT}/function/calibration.py \
     && python -m compileall -q ${LAMBDA_TASK_ROOT}/function
 ENV MODEL_DIR=${LAMBDA_TASK_ROOT}/model
+# torch 2.14 prints a C++ deprecation warning for quantized tensors on every model load;
+# keep stderr (and so CloudWatch) for real errors.
+ENV TORCH_CPP_LOG_LEVEL=ERROR
 CMD ["function.handler.handler"]

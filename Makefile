@@ -67,7 +67,7 @@ run: venv
 		echo "*** ImageNet weights unavailable: serving RANDOM weights, NOT FOR PRODUCTION ***" && \
 		$(MAKE) --no-print-directory model WEIGHTS=random; } || exit 1; \
 	fi
-	POWERTOOLS_DEV=true $(PY) -m uvicorn function.handler:app --host $(HOST) --port $(PORT) \
+	POWERTOOLS_DEV=true TORCH_CPP_LOG_LEVEL=ERROR $(PY) -m uvicorn function.handler:app --host $(HOST) --port $(PORT) \
 		--no-access-log
 
 lint: venv

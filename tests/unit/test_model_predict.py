@@ -63,3 +63,12 @@ def test_ties_break_by_class_index_whatever_top_k() -> None:
     batch = np.zeros((1, 3, 224, 224), dtype=np.float32)
     assert [p.index for p in tied.predict(batch, top_k=3)[0]] == [0, 1, 2]
     assert [p.index for p in tied.predict(batch, top_k=5)[0]][:3] == [0, 1, 2]
+
+
+def test_warm_up_runs_once_however_often_it_is_called(classifier: Classifier) -> None:
+    calls = []
+    original = classifier.predict
+    classifier.predict = lambda *args, **kwargs: calls.append(1) or original(*args, **kwargs)
+    classifier.warm_up()
+    classifier.warm_up()
+    assert len(calls) == 3
