@@ -8,14 +8,13 @@ from fastapi import Depends, FastAPI, Query, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import JSONResponse
-from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from function import __version__, errors, schemas
-from function.model import Classifier, Prediction, get_classifier
+from function.model import Classifier, Prediction, get_classifier, run_on_model_thread
 from function.observability import ObservabilityMiddleware, logger, stage
-from function.preprocess import decode_image, to_model_input
+from function.preprocess import load_rgb, open_image, to_model_input
 from function.settings import Settings, get_settings
 from function.uploads import arrived_as_text, read_image
 
@@ -100,12 +99,26 @@ if get_settings().cors_allowed_origins:
 app.add_middleware(ObservabilityMiddleware)
 
 
+# Async on purpose: FastAPI runs plain `def` dependencies and routes on a worker thread, a
+# hop per request for work that only reads a cached value. Tests override these two.
+async def current_model() -> Classifier:
+    return get_classifier()
+
+
+async def current_settings() -> Settings:
+    return get_settings()
+
+
 def classify_bytes(data: bytes, top_k: int, model: Classifier, settings: Settings, details):
     """Decode, preprocess and infer, recording each step's time and the image size."""
     with stage(details, "decode"):
-        image = decode_image(data, settings.allowed_formats, settings.max_image_pixels)
-    details.update(image_width=image.width, image_height=image.height)
-    details["image_megapixels"] = round(image.width * image.height / 1e6, 3)
+        image = open_image(data, settings.allowed_formats, settings.max_image_pixels)
+        # The uploaded size, before any reduced-scale decoding or EXIF rotation.
+        details.update(
+            image_format=image.format, image_width=image.width, image_height=image.height
+        )
+        details["image_megapixels"] = round(image.width * image.height / 1e6, 3)
+        image = load_rgb(image, data, settings.max_image_pixels)
     with stage(details, "preprocess"):
         batch = to_model_input(image)[None]
     with stage(details, "inference"):
@@ -132,15 +145,15 @@ def _prediction(prediction: Prediction) -> schemas.PredictionOut:
 )
 async def classify(
     request: Request,
-    model: Annotated[Classifier, Depends(get_classifier)],
-    settings: Annotated[Settings, Depends(get_settings)],
+    model: Annotated[Classifier, Depends(current_model)],
+    settings: Annotated[Settings, Depends(current_settings)],
     top_k: Annotated[int, Query(ge=1, le=1000, description="How many classes to return.")] = 5,
 ) -> schemas.ClassifyResponse:
     data = await read_image(request, settings)
     request.scope["state"]["details"]["image_bytes"] = len(data)
     try:
-        # Decoding and inference are CPU-bound; keep the event loop free for /health.
-        predictions = await run_in_threadpool(
+        # CPU-bound: off the event loop, on the thread that runs all model work (one hop).
+        predictions = await run_on_model_thread(
             classify_bytes, data, top_k, model, settings, request.scope["state"]["details"]
         )
     except (errors.UnsupportedImageFormat, errors.ImageDecodeError, errors.ImageTruncated) as exc:
@@ -153,9 +166,9 @@ async def classify(
 
 
 @app.get("/health", response_model=schemas.HealthResponse, summary="Model and limits")
-def health(
-    model: Annotated[Classifier, Depends(get_classifier)],
-    settings: Annotated[Settings, Depends(get_settings)],
+async def health(
+    model: Annotated[Classifier, Depends(current_model)],
+    settings: Annotated[Settings, Depends(current_settings)],
 ) -> schemas.HealthResponse:
     meta = model.metadata
     return schemas.HealthResponse(

@@ -1,8 +1,8 @@
 """AWS Lambda entry point: `function.handler.handler` (the Dockerfile CMD).
 
-Importing this module is Lambda's init phase, which runs with full CPU and is not billed
-per request, so the model is loaded and warmed here, once per execution environment.
-Mangum's lifespan is off because Mangum would run it on every invocation.
+Importing this module is Lambda's init phase, which runs with full CPU before any request,
+so the model is loaded and warmed here, once per execution environment. Mangum's lifespan
+is off because Mangum would run it on every invocation.
 """
 
 from mangum import Mangum

@@ -9,8 +9,8 @@ import pytest
 from fastapi.testclient import TestClient
 from photos import photo_bytes
 
-from function.model import get_classifier
-from function.settings import Settings, get_settings
+from function.app import current_model, current_settings
+from function.settings import Settings
 
 JPEG = photo_bytes("chelsea")
 
@@ -113,7 +113,9 @@ def test_two_files_are_refused(client: TestClient) -> None:
 
 
 def test_oversized_body_is_refused_with_413(client: TestClient) -> None:
-    client.app.dependency_overrides[get_settings] = lambda: Settings(max_image_bytes=len(JPEG) - 1)
+    client.app.dependency_overrides[current_settings] = lambda: Settings(
+        max_image_bytes=len(JPEG) - 1
+    )
     raw = client.post("/classify", content=JPEG, headers={"content-type": "image/jpeg"})
     assert_error(raw, 413, "payload_too_large")
     form = client.post("/classify", files={"image": ("c.jpg", JPEG, "image/jpeg")})
@@ -137,7 +139,7 @@ def test_unexpected_exception_is_a_plain_500_without_traceback(client, caplog) -
         def predict(self, *args, **kwargs):
             raise RuntimeError("secret internal detail")
 
-    client.app.dependency_overrides[get_classifier] = BrokenModel
+    client.app.dependency_overrides[current_model] = BrokenModel
     response = client.post("/classify", content=JPEG, headers={"content-type": "image/jpeg"})
     assert_error(response, 500, "internal_error")
     assert "secret internal detail" not in response.text
@@ -180,7 +182,7 @@ def test_openapi_describes_both_request_forms_and_the_error_shape(client) -> Non
 
 def test_streamed_body_without_content_length_is_cut_off_at_the_limit(client) -> None:
     """Driven at the ASGI level, because TestClient buffers the whole body before sending."""
-    client.app.dependency_overrides[get_settings] = lambda: Settings(max_image_bytes=100_000)
+    client.app.dependency_overrides[current_settings] = lambda: Settings(max_image_bytes=100_000)
     chunks_read, sent = [], []
 
     async def receive():

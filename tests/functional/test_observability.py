@@ -51,6 +51,7 @@ def test_a_good_request_logs_one_summary_with_timings(client: TestClient, log_li
         assert summary[stage] > 0
     assert summary["latency_ms"] >= summary["inference_ms"]
     assert (summary["image_width"], summary["image_height"]) == (451, 300)
+    assert summary["image_format"] == "JPEG"
     assert summary["image_bytes"] == len(JPEG)
     assert summary["level"] == "INFO"
     assert summary["service"] == "image-classifier"
@@ -96,13 +97,13 @@ def test_request_id_is_in_error_bodies_and_log_lines(client: TestClient, log_lin
 
 
 def test_unhandled_error_is_logged_with_its_request_id(client: TestClient, log_lines) -> None:
-    from function.model import get_classifier
+    from function.app import current_model
 
     class Broken:
         def predict(self, *args, **kwargs):
             raise RuntimeError("boom")
 
-    client.app.dependency_overrides[get_classifier] = Broken
+    client.app.dependency_overrides[current_model] = Broken
     response = client.post("/classify", content=JPEG, headers={"content-type": "image/jpeg"})
     assert response.status_code == 500
     request_id = response.headers["x-request-id"]

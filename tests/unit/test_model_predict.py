@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 import torch
 
-from function.model import Classifier
+from function.model import WARM_UP_RUNS, Classifier
 
 
 class FixedLogits(torch.nn.Module):
@@ -71,4 +71,4 @@ def test_warm_up_runs_once_however_often_it_is_called(classifier: Classifier) ->
     classifier.predict = lambda *args, **kwargs: calls.append(1) or original(*args, **kwargs)
     classifier.warm_up()
     classifier.warm_up()
-    assert len(calls) == 3
+    assert len(calls) == WARM_UP_RUNS
