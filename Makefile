@@ -22,7 +22,7 @@ endif
 
 export MODEL_DIR
 
-.PHONY: help venv tools model run test lint events fuzz audit clean
+.PHONY: help venv tools model run test lint events fuzz audit bench clean
 
 help:
 	@echo "make run      serve the API on http://$(HOST):$(PORT) (uvicorn, builds the model if missing)"
@@ -31,6 +31,7 @@ help:
 	@echo "make events   regenerate the sample Lambda events in events/"
 	@echo "make fuzz     fuzz the decoder for FUZZ_SECONDS (default 300) with atheris"
 	@echo "make audit    pip-audit the pinned requirements (needs network)"
+	@echo "make bench    measure and rewrite docs/BENCHMARKS.md"
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt
 	$(PYTHON) -m venv $(VENV)
@@ -88,6 +89,12 @@ fuzz: venv
 	cd .fuzz && PYTHONPATH=$(CURDIR) $(CURDIR)/$(PY) $(CURDIR)/tests/fuzz/fuzz_decode.py \
 		-max_total_time=$(FUZZ_SECONDS) -max_len=100000 -rss_limit_mb=2048 -timeout=10 \
 		-print_final_stats=1 corpus seeds
+
+# Cold start, latency, memory, footprint and cost, compared with the tutorial and ONNX Runtime;
+# rewrites docs/BENCHMARKS.md. About five minutes; never part of `make test`.
+bench: venv
+	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements-bench.txt
+	$(PY) bench/run.py
 
 # Known vulnerabilities in the pinned requirements. Needs network; never part of `make test`.
 audit:

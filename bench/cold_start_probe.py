@@ -1,0 +1,83 @@
+"""One cold start, in a fresh interpreter: `python bench/cold_start_probe.py VARIANT EVENT`.
+
+Prints time.monotonic() (system-wide on Linux, so comparable with the parent's clock) at
+the end of each phase, as JSON. The phases follow what Lambda does: start the interpreter,
+import, load the model, warm up (all in the init phase), then serve the first request.
+VARIANT is `floor` (only `import torch`), `ours` (function.handler.handler, the Dockerfile
+CMD), `sequential` (ours, each init step run alone), `tutorial` (bench/tutorial_app.py), or
+`ort` (ONNX Runtime through our app).
+"""
+
+import time
+
+started = time.monotonic()
+
+import json  # noqa: E402
+import sys  # noqa: E402
+from pathlib import Path  # noqa: E402
+from types import SimpleNamespace  # noqa: E402
+
+variant, event_path = sys.argv[1], sys.argv[2]
+stamps = {"interpreter": started}
+context = SimpleNamespace(
+    function_name="bench",
+    function_version="1",
+    invoked_function_arn="arn:aws:lambda:us-east-1:123456789012:function:bench",
+    memory_limit_in_mb=3008,
+    aws_request_id="bench",
+)
+
+
+def mark(phase: str) -> None:
+    stamps[phase] = time.monotonic()
+
+
+if variant == "ort":
+    import onnxruntime  # noqa: F401
+
+    mark("runtime_import")
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+    from bench.ort_backend import install_as_function_model
+
+    install_as_function_model()
+else:
+    import torch  # noqa: F401
+
+    mark("runtime_import")
+
+if variant == "tutorial":
+    import fastapi  # noqa: F401
+    import mangum
+    import torchvision  # noqa: F401
+
+    mark("other_imports")
+    import tutorial_app
+
+    mark("model_load")  # the tutorial builds its model at import and never warms up
+    mark("warm_up")
+    handler = tutorial_app.handler
+elif variant in ("ours", "ort"):
+    # The Dockerfile CMD as Lambda's init runs it: imports, model load and warm-up.
+    from function.handler import handler
+
+    mark("init")
+elif variant == "sequential":
+    # The same steps one after another, to show what each costs.
+    import mangum  # noqa: F401
+
+    import function.app  # noqa: F401
+
+    mark("other_imports")
+    from function.model import get_classifier
+
+    model = get_classifier()
+    mark("model_load")
+    model.warm_up()
+    mark("warm_up")
+    from function.handler import handler
+
+if variant != "floor":
+    response = handler(json.loads(Path(event_path).read_text()), context)
+    assert response["statusCode"] == 200, response
+    mark("first_request")
+print(json.dumps(stamps))
