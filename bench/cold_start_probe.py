@@ -15,17 +15,11 @@ started = time.monotonic()
 import json  # noqa: E402
 import sys  # noqa: E402
 from pathlib import Path  # noqa: E402
-from types import SimpleNamespace  # noqa: E402
+
+from lambda_context import CONTEXT  # noqa: E402
 
 variant, event_path = sys.argv[1], sys.argv[2]
 stamps = {"interpreter": started}
-context = SimpleNamespace(
-    function_name="bench",
-    function_version="1",
-    invoked_function_arn="arn:aws:lambda:us-east-1:123456789012:function:bench",
-    memory_limit_in_mb=3008,
-    aws_request_id="bench",
-)
 
 
 def mark(phase: str) -> None:
@@ -77,7 +71,7 @@ elif variant == "sequential":
     from function.handler import handler
 
 if variant != "floor":
-    response = handler(json.loads(Path(event_path).read_text()), context)
+    response = handler(json.loads(Path(event_path).read_text()), CONTEXT)
     assert response["statusCode"] == 200, response
     mark("first_request")
 print(json.dumps(stamps))

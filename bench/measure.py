@@ -36,6 +36,14 @@ def child_env(**extra: str) -> dict[str, str]:
     return env
 
 
+def run_probe(script: str, args: list[str], env: dict[str, str]) -> str:
+    """Run bench/SCRIPT in a fresh interpreter; its standard output."""
+    command = [sys.executable, str(BENCH / script), *args]
+    return subprocess.run(
+        command, env=env, capture_output=True, text=True, check=True, cwd=BENCH
+    ).stdout
+
+
 def last_json_line(stdout: str) -> dict:
     return json.loads(stdout.strip().splitlines()[-1])
 
@@ -43,15 +51,7 @@ def last_json_line(stdout: str) -> dict:
 def cold_start_once(variant: str, event: Path, env: dict[str, str]) -> dict[str, float]:
     """Phase durations in ms, from the parent's spawn to the first response."""
     spawned = time.monotonic()
-    result = subprocess.run(
-        [sys.executable, str(BENCH / "cold_start_probe.py"), variant, str(event)],
-        env=env,
-        capture_output=True,
-        text=True,
-        check=True,
-        cwd=REPO,
-    )
-    stamps = last_json_line(result.stdout)
+    stamps = last_json_line(run_probe("cold_start_probe.py", [variant, str(event)], env))
     durations, previous = {}, spawned
     for phase in PHASES:
         if phase in stamps:
@@ -79,18 +79,10 @@ def cold_starts(variants: dict[str, dict[str, str]], event: Path, runs: int) -> 
 
 def warm_probe(variant: str, events: list[Path], requests: int, env: dict[str, str]) -> dict:
     """Latencies and peak RSS, plus per-stage medians read from the service's own log lines."""
-    command = [sys.executable, str(BENCH / "warm_probe.py"), variant, str(requests)]
-    result = subprocess.run(
-        command + [str(e) for e in events],
-        env=env,
-        capture_output=True,
-        text=True,
-        check=True,
-        cwd=BENCH,
-    )
-    report = last_json_line(result.stdout)
+    stdout = run_probe("warm_probe.py", [variant, str(requests), *map(str, events)], env)
+    report = last_json_line(stdout)
     stages: dict[str, dict[str, list[float]]] = {}
-    for line in result.stdout.splitlines():
+    for line in stdout.splitlines():
         if '"message":"request"' in line:
             entry = json.loads(line)
             size = stages.setdefault(f"{entry['image_width']}x{entry['image_height']}", {})

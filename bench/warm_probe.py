@@ -11,7 +11,8 @@ import os
 import sys
 import time
 from pathlib import Path
-from types import SimpleNamespace
+
+from lambda_context import CONTEXT
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
@@ -42,22 +43,15 @@ def main() -> None:
 
             install_as_function_model()
         from function.handler import handler
-    context = SimpleNamespace(
-        function_name="bench",
-        function_version="1",
-        invoked_function_arn="arn:aws:lambda:us-east-1:123456789012:function:bench",
-        memory_limit_in_mb=3008,
-        aws_request_id="bench",
-    )
     latencies = {}
     for path in event_paths:
         event = json.loads(Path(path).read_text())
         for _ in range(2):
-            assert handler(event, context)["statusCode"] == 200
+            assert handler(event, CONTEXT)["statusCode"] == 200
         timings = []
         for _ in range(requests):
             started = time.perf_counter()
-            response = handler(event, context)
+            response = handler(event, CONTEXT)
             timings.append((time.perf_counter() - started) * 1000)
             assert response["statusCode"] == 200
         latencies[Path(path).stem] = timings
