@@ -1,4 +1,4 @@
-"""HTTP layer: FastAPI routes, request reading, and the mapping of errors to JSON responses."""
+"""HTTP layer: FastAPI routes, and the mapping of every error to one JSON response shape."""
 
 from __future__ import annotations
 

@@ -131,9 +131,10 @@ def float_model(weights: str, calibration_dir: Path | None, seed: int):
 
 def build_model(weights: str, backend: str, calibration_dir: Path | None, seed: int):
     """Return (quantized module, metadata describing where the weights came from)."""
-    if weights == "imagenet" and backend in ("fbgemm", "x86"):
+    if weights == "imagenet" and (backend != "qnnpack" or calibration_dir is None):
         # torchvision's own int8 weights: 69.49% top-1 against 69.76% for fp32. They were
-        # calibrated with fbgemm's qconfig; the x86 engine re-packs and runs them unchanged.
+        # calibrated with fbgemm's qconfig; the x86 and qnnpack engines re-pack and run them
+        # unchanged. Give CALIBRATION_DIR with qnnpack to calibrate for qnnpack instead.
         torch.backends.quantized.engine = backend
         model = _download(
             lambda: resnet18(weights=ResNet18_QuantizedWeights.IMAGENET1K_FBGEMM_V1, quantize=True)

@@ -18,6 +18,7 @@ swapped), top-5 overlap means of 0.6 to 2.4 and top-1 agreement of 0 to 3/8.
 from __future__ import annotations
 
 import copy
+import io
 from dataclasses import dataclass
 
 import numpy as np
@@ -25,7 +26,7 @@ import pytest
 import torch
 from photos import PHOTOS, photo
 
-from function.export import default_backend, float_model, quantize
+from function.export import default_backend, float_model, quantize, quiet_torch_deprecations
 from function.preprocess import to_model_input
 
 MIN_CENTRED_COSINE = 0.90
@@ -114,3 +115,32 @@ def test_the_shipped_artifact_is_the_model_checked_here(models, photo_batch, mod
     shipped = torch.jit.load(str(model_dir / "model.pt"))
     with torch.inference_mode():
         torch.testing.assert_close(shipped(photo_batch), int8(photo_batch), rtol=0, atol=1e-4)
+
+
+@pytest.fixture(scope="module")
+def fbgemm_artifact(models) -> bytes:
+    fp32, _, batches = models
+    fbgemm_int8 = quantize(copy.deepcopy(fp32), "fbgemm", batches)
+    buffer = io.BytesIO()
+    with quiet_torch_deprecations():
+        torch.jit.save(torch.jit.freeze(torch.jit.script(fbgemm_int8)), buffer)
+    return buffer.getvalue()
+
+
+@pytest.mark.parametrize("engine", ["fbgemm", "x86", "qnnpack"])
+def test_fbgemm_calibrated_weights_run_on_every_engine(
+    models, photo_batch, fbgemm_artifact, engine
+) -> None:
+    """torchvision's pre-quantized ImageNet weights are calibrated with fbgemm's qconfig;
+    the x86 and arm64 (qnnpack) images load them with their own engine, which re-packs
+    the weights. Here the same happens to our fbgemm-calibrated random model."""
+    fp32 = models[0]
+    buffer = io.BytesIO(fbgemm_artifact)
+    torch.backends.quantized.engine = engine
+    try:
+        loaded = torch.jit.load(buffer)
+        with torch.inference_mode():
+            result = agreement(fp32(photo_batch), loaded(photo_batch))
+    finally:
+        torch.backends.quantized.engine = default_backend()
+    assert result.acceptable(), result
