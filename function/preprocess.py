@@ -43,7 +43,7 @@ STD = (0.229, 0.224, 0.225)
 # ImageNet-style photos look like, while convert("RGB") would turn the background black.
 BACKGROUND = (255, 255, 255)
 # Large JPEGs are decoded at a reduced DCT scale (1/2, 1/4 or 1/8), never below the resize
-# target. A 12 MP photo then decodes to 500x375: 13 ms instead of 57 ms, and 2.3 MB instead
+# target. A 12 MP photo then decodes to 500x375: 13 ms instead of 57 ms, and 0.6 MB instead
 # of 36 MB, within half a grey level (mean) of a full decode (tests/unit/test_decode.py).
 DRAFT_MIN_SIDE = RESIZE_SIZE
 # Beyond this many pixels on the resized long side (aspect ratio 16:1), resize only the crop.

@@ -6,13 +6,13 @@ over into ru_maxrss across fork+exec, so a child of a big pytest process reads a
 - decompression bombs (10 gigapixels claimed): under 2 MiB of growth; they must be refused
   from the header, before any pixel buffer exists;
 - a 12-megapixel phone photo (4000x3000 JPEG): under 20 MiB. A full decode needs 36 MiB for
-  its RGB pixels alone; the DCT-scaled draft decode needs about 2.3 MiB;
+  its RGB pixels alone; the DCT-scaled draft decode (500x375) needs about 0.6 MiB;
 - as a control, the same photo as PNG (no reduced decode) must grow by over 30 MiB;
 - a 1x40000 strip: under 20 MiB, where a plain resize would build a 256x10,240,000
   intermediate (7.5 GiB).
 
-Measured on the development machine: bombs 0 to 0.8 MiB, the 12 MP JPEG 4.5 MiB, the PNG
-control 90 MiB, the strip 0.3 MiB.
+Measured on the development machine: bombs 0 to 0.8 MiB, the 12 MP JPEG 0.5 MiB (4.5 MiB
+when drafts stopped at 1000x750), the PNG control 90 MiB, the strip 0.3 MiB.
 """
 
 from __future__ import annotations
