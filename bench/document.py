@@ -39,9 +39,10 @@ def analysis(r: dict) -> str:
     cold, seq = r["cold_start_ms"], r["cold_start_ms"]["sequential"]
     floor, ours, ort = cold["floor"]["total"], cold["ours"]["total"], cold["ort-int8"]["total"]
     big, small = r["stages_ms"]["4000x3000"], r["stages_ms"]["640x480"]
-    return f"""## Missed targets: the gap and why
+    return f"""## The gaps, and why
 
-**Cold start** is {ours - floor:.0f} ms above the `import torch` floor ({floor:.0f} ms). Timed
+**Cold start** is {ours - floor:.0f} ms above the `import torch` floor ({floor:.0f} ms), and the
+ratios move by up to a tenth from run to run on this shared machine. Timed
 step by step: {seq["other_imports"]:.0f} ms of other imports, of which FastAPI itself is about
 160 ms (its OpenAPI models alone about 45 ms, `python -X importtime`); {seq["model_load"]:.0f} ms
 of `torch.jit.load`; {seq["warm_up"]:.0f} ms of warm-up; and {seq["first_request"]:.0f} ms for
