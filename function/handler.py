@@ -9,7 +9,7 @@ from mangum import Mangum
 
 from function.app import app
 from function.model import get_classifier
-from function.observability import logger
+from function.observability import logger, tracer
 
 get_classifier().warm_up()
 
@@ -19,6 +19,10 @@ asgi_handler = Mangum(app, lifespan="off")
 @logger.inject_lambda_context(clear_state=True)  # never log_event: it holds image and API key
 def handler(event: dict, context: object) -> dict:
     return asgi_handler(event, context)
+
+
+if tracer is not None:  # Tracing=true: a "## handler" segment with cold-start annotations
+    handler = tracer.capture_lambda_handler(handler, capture_response=False)
 
 
 __all__ = ["app", "handler"]
