@@ -85,7 +85,7 @@ def load_int8(model_dir: Path, engine: str) -> torch.jit.ScriptModule:
 
 def model_only_timings(built: dict) -> dict[str, float]:
     """All on this one thread: loading on one thread and running on another costs double
-    (see function.model.on_torch_thread)."""
+    (see function.model.on_model_thread)."""
     torch.set_num_threads(available_cpus())
     fp32 = built["fp32"].eval()
     with quiet_torch_deprecations():

@@ -88,10 +88,10 @@ class InternalErrorMiddleware:
 
 # Outermost last: the request ID and summary log wrap everything, including the 500 above.
 app.add_middleware(InternalErrorMiddleware)
-if get_settings().cors_allowed_origins:
+if cors_origins := get_settings().cors_allowed_origins:
     app.add_middleware(
         CORSMiddleware,
-        allow_origins=list(get_settings().cors_allowed_origins),
+        allow_origins=list(cors_origins),
         allow_methods=["GET", "POST"],
         allow_headers=["content-type", "x-api-key", "x-request-id"],
         expose_headers=["x-request-id"],

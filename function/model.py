@@ -22,9 +22,9 @@ from function.preprocess import CROP_SIZE, MEAN, RESIZE_SIZE, STD
 from function.settings import get_settings
 
 WARM_UP_RUNS = 2
-TORCH_THREAD_NAME = "torch"
+MODEL_THREAD_NAME = "model"
 T = TypeVar("T")
-_torch_thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix=TORCH_THREAD_NAME)
+_model_thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix=MODEL_THREAD_NAME)
 
 
 @dataclass(frozen=True)
@@ -65,7 +65,7 @@ class Classifier:
         if len(labels) != metadata["num_classes"]:
             raise ModelUnavailable(f"labels.json has {len(labels)} labels, expected 1000.")
         engine = metadata["quantization"]["backend"]
-        module = on_torch_thread(_load_module, files[0], engine, threads or available_cpus())
+        module = on_model_thread(_load_module, files[0], engine, threads or available_cpus())
         return cls(module, labels, metadata)
 
     def warm_up(self) -> None:
@@ -83,7 +83,7 @@ class Classifier:
 
     def predict(self, batch: np.ndarray, top_k: int) -> list[list[Prediction]]:
         """Top-k classes for each image of a (N, 3, 224, 224) float32 batch."""
-        values, indices = on_torch_thread(self._ranked, batch, min(top_k, len(self.labels)))
+        values, indices = on_model_thread(self._ranked, batch, min(top_k, len(self.labels)))
         return [
             [
                 Prediction(self.labels[index], index, probability)
@@ -102,22 +102,22 @@ class Classifier:
             return values[:, :top_k].tolist(), indices[:, :top_k].tolist()
 
 
-def on_torch_thread(function: Callable[..., T], *args: Any) -> T:
-    """Run torch work on the one thread that does all of it, and wait for the result.
+def on_model_thread(function: Callable[..., T], *args: Any) -> T:
+    """Run model (torch) work on the one thread that does all of it, and wait for the result.
 
     OpenMP keeps a team of worker threads per calling thread. Load on one thread and infer
     on another, and two teams spin against each other on two vCPUs: measured 4.8 ms per
     inference, against 2.3 ms with one thread doing both. It also serialises inferences,
     which is right: one image already uses every core.
     """
-    if threading.current_thread().name.startswith(TORCH_THREAD_NAME):
+    if threading.current_thread().name.startswith(MODEL_THREAD_NAME):
         return function(*args)
-    return _torch_thread.submit(function, *args).result()
+    return _model_thread.submit(function, *args).result()
 
 
 async def run_on_model_thread(function: Callable[..., T], *args: Any) -> T:
     """Await `function(*args)` on the thread that runs all model work; the loop stays free."""
-    return await asyncio.wrap_future(_torch_thread.submit(function, *args))
+    return await asyncio.wrap_future(_model_thread.submit(function, *args))
 
 
 def _load_module(path: Path, engine: str, threads: int) -> torch.jit.ScriptModule:
