@@ -1,5 +1,5 @@
 # Lambda container image for the classifier. Two stages:
-#   builder: CPU-only torch + torchvision, exports the int8 TorchScript model to /build/model
+#   builder: CPU-only torch + torchvision, modelbuild/ exports the int8 TorchScript model to /build/model
 #   runtime: CPU-only torch and the runtime requirements (no torchvision), code and model
 # Build with `sam build` (template.yaml Metadata) or:
 #   docker build --build-arg WEIGHTS=imagenet -t image-classifier .
@@ -25,8 +25,9 @@ RUN pip install --no-cache-dir --index-url ${TORCH_INDEX_URL} \
         torch==${TORCH_VERSION} torchvision==${TORCHVISION_VERSION} \
     && pip install --no-cache-dir -r requirements.txt
 COPY function/ function/
+COPY modelbuild/ modelbuild/
 COPY build-inputs/ build-inputs/
-RUN python -m function.export --out /build/model --weights "${WEIGHTS}" \
+RUN python -m modelbuild.export --out /build/model --weights "${WEIGHTS}" \
         ${QUANT_BACKEND:+--backend "${QUANT_BACKEND}"} \
         ${CALIBRATION_DIR:+--calibration-dir "${CALIBRATION_DIR}"}
 
@@ -39,10 +40,9 @@ RUN pip install --no-cache-dir --index-url ${TORCH_INDEX_URL} torch==${TORCH_VER
     && rm requirements.txt
 COPY function/ ${LAMBDA_TASK_ROOT}/function/
 COPY --from=builder /build/model/ ${LAMBDA_TASK_ROOT}/model/
-# The export code needs torchvision and is never imported at runtime; leave it out. Byte-compile
-# now because the Lambda filesystem is read-only and compiling costs every cold start.
-RUN rm ${LAMBDA_TASK_ROOT}/function/export.py ${LAMBDA_TASK_ROOT}/function/calibration.py \
-    && python -m compileall -q ${LAMBDA_TASK_ROOT}/function
+# modelbuild/ (export, calibration; needs torchvision) is copied into the builder stage only.
+# Byte-compile now because the Lambda filesystem is read-only and compiling costs every cold start.
+RUN python -m compileall -q ${LAMBDA_TASK_ROOT}/function
 ENV MODEL_DIR=${LAMBDA_TASK_ROOT}/model
 # torch 2.14 prints a C++ deprecation warning for quantized tensors on every model load;
 # keep stderr (and so CloudWatch) for real errors.

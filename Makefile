@@ -54,7 +54,7 @@ venv: $(VENV)/.installed
 tools: $(TOOLS)/.installed $(CHECKOV)/.installed
 
 model: venv
-	$(PY) -m function.export --out $(MODEL_DIR) --weights $(WEIGHTS) \
+	$(PY) -m modelbuild.export --out $(MODEL_DIR) --weights $(WEIGHTS) \
 		$(if $(QUANT_BACKEND),--backend $(QUANT_BACKEND)) \
 		$(if $(CALIBRATION_DIR),--calibration-dir $(CALIBRATION_DIR))
 

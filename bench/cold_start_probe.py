@@ -59,10 +59,10 @@ elif variant == "sequential":
     # The same steps one after another, to show what each costs.
     import mangum  # noqa: F401
 
-    import function.app  # noqa: F401
+    import function.api.app  # noqa: F401
 
     mark("other_imports")
-    from function.model import get_classifier
+    from function.inference.classifier import get_classifier
 
     model = get_classifier()
     mark("model_load")

@@ -3,8 +3,9 @@
 - `export_onnx_models` writes fp32 and int8 (static, QDQ, per-channel, calibrated with
   onnxruntime's quantizer on the same calibration images as the TorchScript model) ONNX files
   from the same fp32 weights as the int8 TorchScript model.
-- `install_as_function_model` puts an ONNX Runtime classifier where `function.model` would be,
-  so the real app, handler and preprocessing serve it without importing torch.
+- `install_as_function_model` puts an ONNX Runtime classifier in place of
+  `function.inference.classifier`, so the real app, handler and preprocessing serve it
+  without importing torch.
 """
 
 from __future__ import annotations
@@ -108,9 +109,9 @@ class OrtClassifier:
 
 
 def install_as_function_model() -> None:
-    """Serve BENCH_ONNX_MODEL through the unchanged app: function.model without torch."""
+    """Serve BENCH_ONNX_MODEL through the unchanged app, in place of the torch classifier."""
     labels = json.loads(Path(os.environ["BENCH_LABELS"]).read_text())
-    shim = types.ModuleType("function.model")
+    shim = types.ModuleType("function.inference.classifier")
 
     @lru_cache(maxsize=1)
     def get_classifier() -> OrtClassifier:
@@ -126,4 +127,4 @@ def install_as_function_model() -> None:
         return await asyncio.wrap_future(model_thread.submit(function, *args))
 
     shim.run_on_model_thread = run_on_model_thread
-    sys.modules["function.model"] = shim
+    sys.modules["function.inference.classifier"] = shim

@@ -27,8 +27,8 @@ from make_events import BOUNDARY, multipart, rest_event  # noqa: E402
 from ort_backend import OrtClassifier, export_onnx_models  # noqa: E402
 from photos import encode, photo  # noqa: E402
 
-from function.export import export, float_model, quiet_torch_deprecations  # noqa: E402
-from function.model import available_cpus  # noqa: E402
+from function.inference.model_thread import available_cpus  # noqa: E402
+from modelbuild.export import export, float_model, quiet_torch_deprecations  # noqa: E402
 
 OUT = measure.BENCH / "out"
 SIZES = {
@@ -85,7 +85,7 @@ def load_int8(model_dir: Path, engine: str) -> torch.jit.ScriptModule:
 
 def model_only_timings(built: dict) -> dict[str, float]:
     """All on this one thread: loading on one thread and running on another costs double
-    (see function.model.on_model_thread)."""
+    (see function.inference.model_thread.on_model_thread)."""
     torch.set_num_threads(available_cpus())
     fp32 = built["fp32"].eval()
     with quiet_torch_deprecations():

@@ -7,9 +7,9 @@ is off because Mangum would run it on every invocation.
 
 from mangum import Mangum
 
-from function.app import app
-from function.model import get_classifier
-from function.observability import logger, tracer
+from function.api.app import app
+from function.inference.classifier import get_classifier
+from function.shared.observability import logger, tracer
 
 get_classifier().warm_up()
 

@@ -10,9 +10,9 @@ from types import SimpleNamespace
 import pytest
 from fastapi.testclient import TestClient
 
-from function.export import default_backend, export
-from function.model import get_classifier
-from function.settings import get_settings
+from function.inference.classifier import get_classifier
+from function.shared.settings import get_settings
+from modelbuild.export import default_backend, export
 
 REPO = Path(__file__).resolve().parent.parent
 

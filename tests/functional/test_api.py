@@ -9,8 +9,8 @@ import pytest
 from fastapi.testclient import TestClient
 from photos import photo_bytes
 
-from function.app import current_model, current_settings
-from function.settings import Settings
+from function.api.dependencies import current_model, current_settings
+from function.shared.settings import Settings
 
 JPEG = photo_bytes("chelsea")
 
@@ -228,7 +228,7 @@ def test_multipart_without_a_boundary(client: TestClient) -> None:
 
 
 def test_multipart_limits_stay_tight() -> None:
-    from function.uploads import MULTIPART_LIMITS
+    from function.api.request_body import MULTIPART_LIMITS
 
     assert MULTIPART_LIMITS["max_files"] == 1
     assert MULTIPART_LIMITS["max_fields"] <= 16

@@ -1,6 +1,6 @@
 """CORS is off unless CORS_ALLOWED_ORIGINS lists origins, and then only for those origins.
 
-The middleware is configured when function.app is imported, so each case runs in a fresh
+The middleware is configured when function.api.app is imported, so each case runs in a fresh
 interpreter with its own environment.
 """
 

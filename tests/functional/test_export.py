@@ -10,7 +10,7 @@ import torch
 from torchvision.models import ResNet18_Weights
 from torchvision.models.quantization import ResNet18_QuantizedWeights
 
-from function import export
+from modelbuild import export
 
 
 @pytest.fixture

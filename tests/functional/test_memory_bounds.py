@@ -34,9 +34,10 @@ PROBE = """
 import json, sys
 from pathlib import Path
 
-from function.errors import ServiceError
-from function.preprocess import decode_image, to_model_input
-from function.settings import Settings
+from function.shared.errors import ServiceError
+from function.inference.decode import decode_image
+from function.inference.preprocess import to_model_input
+from function.shared.settings import Settings
 
 settings = Settings()
 data = Path(sys.argv[1]).read_bytes()

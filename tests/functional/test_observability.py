@@ -11,7 +11,7 @@ import pytest
 from fastapi.testclient import TestClient
 from photos import photo_bytes
 
-from function.observability import NAMESPACE, logger
+from function.shared.observability import NAMESPACE, logger
 
 EVENTS = Path(__file__).resolve().parents[2] / "events"
 JPEG = photo_bytes("chelsea")
@@ -97,7 +97,7 @@ def test_request_id_is_in_error_bodies_and_log_lines(client: TestClient, log_lin
 
 
 def test_unhandled_error_is_logged_with_its_request_id(client: TestClient, log_lines) -> None:
-    from function.app import current_model
+    from function.api.dependencies import current_model
 
     class Broken:
         def predict(self, *args, **kwargs):

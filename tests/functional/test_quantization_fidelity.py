@@ -2,7 +2,7 @@
 
 A freshly initialised ResNet answers almost the same for every input, so a naive top-5
 comparison passes whatever happens. The export therefore re-estimates the random model's
-BatchNorm statistics (function.export._reestimate_batchnorm), which makes its top-1 vary
+BatchNorm statistics (modelbuild.export._reestimate_batchnorm), which makes its top-1 vary
 from photo to photo (asserted below), and the comparison uses the logits *centred over
 the batch*: that removes the input-independent part and leaves what the image changed.
 
@@ -26,8 +26,8 @@ import pytest
 import torch
 from photos import PHOTOS, photo
 
-from function.export import default_backend, float_model, quantize, quiet_torch_deprecations
-from function.preprocess import to_model_input
+from function.inference.preprocess import to_model_input
+from modelbuild.export import default_backend, float_model, quantize, quiet_torch_deprecations
 
 MIN_CENTRED_COSINE = 0.90
 MIN_MEAN_CENTRED_COSINE = 0.95

@@ -11,9 +11,10 @@ import torch
 from photos import PHOTOS, photo_bytes
 from torchvision.models import ResNet18_Weights
 
-from function.model import Classifier
-from function.preprocess import decode_image, to_model_input
-from function.settings import Settings
+from function.inference.classifier import Classifier
+from function.inference.decode import decode_image
+from function.inference.preprocess import to_model_input
+from function.shared.settings import Settings
 
 FORMATS = Settings().allowed_formats
 

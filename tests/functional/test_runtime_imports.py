@@ -30,8 +30,8 @@ def test_handler_import_pulls_in_no_build_time_code(model_dir: Path) -> None:
     assert report["handler_callable"]
     assert "torch" in modules  # sanity: the probe really loaded the model
     assert not {m for m in modules if m == "torchvision" or m.startswith("torchvision.")}
-    assert "function.export" not in modules
-    assert "function.calibration" not in modules
+    assert "modelbuild.export" not in modules
+    assert "modelbuild.calibration" not in modules
 
 
 def test_missing_model_fails_init_with_a_clear_message(tmp_path: Path) -> None:

@@ -1,7 +1,7 @@
 """atheris fuzz target for decode_image + to_model_input (run with `make fuzz`).
 
 Modelled on Pillow's own OSS-Fuzz harness: feed arbitrary bytes to the open/load path.
-The contract under test: only our declared errors (function.errors.ServiceError) may
+The contract under test: only our declared errors (function.shared.errors.ServiceError) may
 escape, and every image that decodes must preprocess to a finite (3, 224, 224) tensor.
 Anything else, a crash, or RSS over -rss_limit_mb is a finding.
 """
@@ -17,9 +17,10 @@ with atheris.instrument_imports(include=["PIL", "function"]):
     import numpy as np
     from PIL import Image
 
-    from function.errors import ServiceError
-    from function.preprocess import decode_image, to_model_input
-    from function.settings import Settings
+    from function.inference.decode import decode_image
+    from function.inference.preprocess import to_model_input
+    from function.shared.errors import ServiceError
+    from function.shared.settings import Settings
 
     # Pillow imports its format plugins lazily; import them here so they are instrumented.
     Image.init()

@@ -94,7 +94,15 @@ def test_torch_versions_agree_with_the_requirement_pins() -> None:
     assert f"ARG TORCHVISION_VERSION={pins['torchvision']}\n" in DOCKERFILE
 
 
-def test_export_code_is_removed_from_the_runtime_image() -> None:
-    runtime = " ".join(rest for _, rest in stages()[-1])
-    assert "function/export.py" in runtime
-    assert "function/calibration.py" in runtime
+def test_build_time_code_never_reaches_the_runtime_image() -> None:
+    """modelbuild/ (needs torchvision) is copied into the builder stage and nowhere else."""
+    copied = {
+        index: [rest.split()[0] for keyword, rest in stage if keyword == "COPY"]
+        for index, stage in enumerate(stages())
+    }
+    runtime_sources = copied[len(copied) - 1]
+    assert "function/" in runtime_sources
+    assert not [source for source in runtime_sources if "modelbuild" in source or source == "."]
+    assert "modelbuild/" in copied[0]
+    assert (REPO / "modelbuild" / "export.py").is_file()
+    assert not list((REPO / "function").rglob("export*.py"))

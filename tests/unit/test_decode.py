@@ -9,9 +9,10 @@ import pytest
 from photos import encode, photo
 from PIL import Image
 
-from function import errors
-from function.preprocess import BACKGROUND, decode_image, to_model_input
-from function.settings import Settings
+from function.inference.decode import BACKGROUND, decode_image
+from function.inference.preprocess import to_model_input
+from function.shared import errors
+from function.shared.settings import Settings
 
 FORMATS = Settings().allowed_formats
 MAX_PIXELS = 40_000_000

@@ -6,9 +6,10 @@ from pathlib import Path
 
 import pytest
 
-from function.errors import ServiceError
-from function.preprocess import decode_image, to_model_input
-from function.settings import Settings
+from function.inference.decode import decode_image
+from function.inference.preprocess import to_model_input
+from function.shared.errors import ServiceError
+from function.shared.settings import Settings
 
 REGRESSIONS = sorted((Path(__file__).parents[1] / "fuzz" / "regressions").iterdir())
 SETTINGS = Settings()

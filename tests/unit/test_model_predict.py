@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 import torch
 
-from function.model import WARM_UP_RUNS, Classifier
+from function.inference.classifier import WARM_UP_RUNS, Classifier
 
 
 class FixedLogits(torch.nn.Module):

@@ -13,7 +13,7 @@ from photos import PHOTOS, photo
 from PIL import Image
 from torchvision import transforms
 
-from function.preprocess import CROP_SIZE, MEAN, STD, to_model_input
+from function.inference.preprocess import CROP_SIZE, MEAN, STD, to_model_input
 
 TORCHVISION_PIPELINE = transforms.Compose(
     [

@@ -3,7 +3,7 @@ from __future__ import annotations
 import pytest
 from pydantic import ValidationError
 
-from function.settings import DEFAULT_MAX_IMAGE_BYTES, Settings
+from function.shared.settings import DEFAULT_MAX_IMAGE_BYTES, Settings
 
 
 def test_defaults_fit_lambdas_payload_limit() -> None:

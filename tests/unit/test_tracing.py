@@ -7,7 +7,7 @@ from types import SimpleNamespace
 
 import pytest
 
-from function import observability
+from function.shared import observability
 
 
 @pytest.mark.parametrize(

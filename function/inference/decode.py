@@ -1,8 +1,6 @@
-"""Image decoding and ImageNet preprocessing, in Pillow and NumPy only.
+"""Image decoding in Pillow: frame 0, upright, RGB; every hostile input becomes a typed error.
 
-`to_model_input` reproduces torchvision's Resize(256) -> CenterCrop(224) -> ToTensor ->
-Normalize on PIL images (tests/unit/test_preprocess_matches_torchvision.py proves it),
-so the runtime never has to import torchvision.
+Headers are checked (format, size, pixel count) before any pixel is decoded.
 """
 
 from __future__ import annotations
@@ -27,7 +25,8 @@ from PIL import (  # noqa: F401  isort: skip
     WebPImagePlugin,
 )
 
-from function.errors import (
+from function.inference.preprocess import RESIZE_SIZE
+from function.shared.errors import (
     EmptyBody,
     ImageDecodeError,
     ImageTooManyPixels,
@@ -35,10 +34,6 @@ from function.errors import (
     UnsupportedImageFormat,
 )
 
-RESIZE_SIZE = 256
-CROP_SIZE = 224
-MEAN = (0.485, 0.456, 0.406)
-STD = (0.229, 0.224, 0.225)
 # Transparent pixels are composited onto white: a photo's cut-out object on white is what
 # ImageNet-style photos look like, while convert("RGB") would turn the background black.
 BACKGROUND = (255, 255, 255)
@@ -46,9 +41,6 @@ BACKGROUND = (255, 255, 255)
 # target. A 12 MP photo then decodes to 500x375: 13 ms instead of 57 ms, and 0.6 MB instead
 # of 36 MB, within half a grey level (mean) of a full decode (tests/unit/test_decode.py).
 DRAFT_MIN_SIDE = RESIZE_SIZE
-# Beyond this many pixels on the resized long side (aspect ratio 16:1), resize only the crop.
-MAX_RESIZED_SIDE = 16 * RESIZE_SIZE
-
 # Pillow only warns about decompression bombs below twice its limit; for a public endpoint
 # that warning must stop the decode. Set once, at import, for the whole process.
 warnings.simplefilter("error", Image.DecompressionBombWarning)
@@ -69,11 +61,6 @@ DECODE_ERRORS = (
 )
 # Phrases in Pillow's errors that mean "the data stops early", whatever the format.
 TRUNCATION_HINTS = ("truncat", "broken data stream", "unexpected end", "premature end")
-
-_SCALE = (1.0 / (255.0 * np.asarray(STD, dtype=np.float32))).astype(np.float32)
-_OFFSET = (np.asarray(MEAN, dtype=np.float32) / np.asarray(STD, dtype=np.float32)).astype(
-    np.float32
-)
 
 
 def decode_image(data: bytes, allowed_formats: tuple[str, ...], max_pixels: int) -> Image.Image:
@@ -177,36 +164,3 @@ def _to_rgb(image: Image.Image) -> Image.Image:
         background = Image.new("RGBA", rgba.size, (*BACKGROUND, 255))
         return Image.alpha_composite(background, rgba).convert("RGB")
     return image if mode == "RGB" else image.convert("RGB")
-
-
-def to_model_input(image: Image.Image) -> np.ndarray:
-    """Resize the shorter side to 256 (bilinear, antialiased), center-crop 224, normalize.
-
-    Returns a contiguous float32 array of shape (3, 224, 224).
-    """
-    width, height = image.size
-    short, long = (width, height) if width <= height else (height, width)
-    new_short, new_long = RESIZE_SIZE, int(RESIZE_SIZE * long / short)
-    new_width, new_height = (new_short, new_long) if width <= height else (new_long, new_short)
-    # Same rounding as torchvision's center_crop (Python's round-half-to-even).
-    left = round((new_width - CROP_SIZE) / 2.0)
-    top = round((new_height - CROP_SIZE) / 2.0)
-    if new_long <= MAX_RESIZED_SIDE:
-        if (new_width, new_height) != image.size:
-            image = image.resize((new_width, new_height), Image.Resampling.BILINEAR)
-        image = image.crop((left, top, left + CROP_SIZE, top + CROP_SIZE))
-    else:
-        # An extreme aspect ratio (a 1x40000 strip) would make a gigapixel intermediate, so
-        # resample only the crop window, given in source coordinates. Same filter, but float
-        # rounding of the window moves some taps: pixels may differ from torchvision by one
-        # grey level (tests/unit/test_preprocess_matches_torchvision.py measures it).
-        scale_x, scale_y = width / new_width, height / new_height
-        box = (
-            left * scale_x,
-            top * scale_y,
-            (left + CROP_SIZE) * scale_x,
-            (top + CROP_SIZE) * scale_y,
-        )
-        image = image.resize((CROP_SIZE, CROP_SIZE), Image.Resampling.BILINEAR, box=box)
-    pixels = np.asarray(image, dtype=np.float32)
-    return np.ascontiguousarray((pixels * _SCALE - _OFFSET).transpose(2, 0, 1))

@@ -2,29 +2,22 @@
 
 from __future__ import annotations
 
-import asyncio
 import json
-import os
-import threading
 import warnings
-from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any
 
 import numpy as np
 import torch
 
-from function.errors import ModelUnavailable
-from function.preprocess import CROP_SIZE, MEAN, RESIZE_SIZE, STD
-from function.settings import get_settings
+from function.inference.model_thread import available_cpus, on_model_thread
+from function.inference.preprocess import CROP_SIZE, MEAN, RESIZE_SIZE, STD
+from function.shared.errors import ModelUnavailable
+from function.shared.settings import get_settings
 
 WARM_UP_RUNS = 2
-MODEL_THREAD_NAME = "model"
-T = TypeVar("T")
-_model_thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix=MODEL_THREAD_NAME)
 
 
 @dataclass(frozen=True)
@@ -32,14 +25,6 @@ class Prediction:
     label: str
     index: int
     probability: float
-
-
-def available_cpus() -> int:
-    """CPUs this process may run on; Lambda's cgroup can be smaller than os.cpu_count()."""
-    try:
-        return max(1, len(os.sched_getaffinity(0)))
-    except AttributeError:  # macOS has no sched_getaffinity
-        return max(1, os.cpu_count() or 1)
 
 
 class Classifier:
@@ -100,24 +85,6 @@ class Classifier:
             # (lowest class index first) whatever top_k is asked for.
             values, indices = torch.sort(probabilities, dim=1, descending=True, stable=True)
             return values[:, :top_k].tolist(), indices[:, :top_k].tolist()
-
-
-def on_model_thread(function: Callable[..., T], *args: Any) -> T:
-    """Run model (torch) work on the one thread that does all of it, and wait for the result.
-
-    OpenMP keeps a team of worker threads per calling thread. Load on one thread and infer
-    on another, and two teams spin against each other on two vCPUs: measured 4.8 ms per
-    inference, against 2.3 ms with one thread doing both. It also serialises inferences,
-    which is right: one image already uses every core.
-    """
-    if threading.current_thread().name.startswith(MODEL_THREAD_NAME):
-        return function(*args)
-    return _model_thread.submit(function, *args).result()
-
-
-async def run_on_model_thread(function: Callable[..., T], *args: Any) -> T:
-    """Await `function(*args)` on the thread that runs all model work; the loop stays free."""
-    return await asyncio.wrap_future(_model_thread.submit(function, *args))
 
 
 def _load_module(path: Path, engine: str, threads: int) -> torch.jit.ScriptModule:

@@ -11,7 +11,7 @@ from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 # In the Lambda image `function/` sits in ${LAMBDA_TASK_ROOT} beside `model/`; in a
 # checkout it sits beside the `model/` that `make model` writes. One default fits both.
-DEFAULT_MODEL_DIR = Path(__file__).resolve().parent.parent / "model"
+DEFAULT_MODEL_DIR = Path(__file__).resolve().parents[2] / "model"
 
 # 6 MB is Lambda's synchronous payload limit; base64 inflates by 4/3, and the event
 # envelope and multipart framing need a little room: 4.5 MB of image survives.

@@ -1,4 +1,4 @@
-"""Build-time model export: `python -m function.export` (or `make model`).
+"""Build-time model export: `python -m modelbuild.export` (or `make model`).
 
 Writes model.pt (frozen TorchScript, static int8), labels.json and metadata.json.
 Never imported at runtime: it needs torchvision, which the Lambda image does not ship.
@@ -23,8 +23,8 @@ from torch.ao import quantization as tq
 from torchvision.models import ResNet18_Weights
 from torchvision.models.quantization import ResNet18_QuantizedWeights, resnet18
 
-from function import calibration
-from function.preprocess import CROP_SIZE, MEAN, RESIZE_SIZE, STD
+from function.inference.preprocess import CROP_SIZE, MEAN, RESIZE_SIZE, STD
+from modelbuild import calibration
 
 BACKENDS = ("fbgemm", "x86", "qnnpack")
 RANDOM_WARNING = "RANDOM WEIGHTS - NOT FOR PRODUCTION: predictions are meaningless."

@@ -9,8 +9,8 @@ from fastapi import Request
 from starlette.datastructures import Headers, UploadFile
 from starlette.formparsers import MultiPartException, MultiPartParser
 
-from function import errors
-from function.settings import Settings
+from function.shared import errors
+from function.shared.settings import Settings
 
 # Room for multipart boundaries and part headers on top of the image itself.
 MULTIPART_OVERHEAD = 64 * 1024

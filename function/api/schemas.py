@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel, ConfigDict, Field
+
+if TYPE_CHECKING:
+    from function.inference.classifier import Classifier, Prediction
 
 
 class PredictionOut(BaseModel):
@@ -14,10 +17,20 @@ class PredictionOut(BaseModel):
     index: int = Field(ge=0, le=999, description="ImageNet class index.", examples=[281])
     probability: float = Field(ge=0.0, le=1.0, description="Softmax over all 1000 classes.")
 
+    @classmethod
+    def of(cls, prediction: Prediction) -> PredictionOut:
+        return cls(
+            label=prediction.label, index=prediction.index, probability=prediction.probability
+        )
+
 
 class ModelRef(BaseModel):
     name: str = Field(examples=["resnet18-int8"])
     version: str = Field(description="First 12 hex digits of the sha256 of model.pt.")
+
+    @classmethod
+    def of(cls, model: Classifier) -> ModelRef:
+        return cls(name=f"{model.metadata['architecture']}-int8", version=model.version)
 
 
 class ClassifyResponse(BaseModel):

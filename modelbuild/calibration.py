@@ -13,7 +13,8 @@ import numpy as np
 import torch
 from PIL import Image, ImageDraw
 
-from function.preprocess import decode_image, to_model_input
+from function.inference.decode import decode_image
+from function.inference.preprocess import to_model_input
 
 BATCH_SIZE = 8
 SYNTHETIC_COUNT = 32

@@ -1,0 +1,101 @@
+"""The FastAPI app: its middleware, its routes, and the mapping of every error to one JSON shape."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.middleware.cors import CORSMiddleware
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from function import __version__
+from function.api.routes import classify, health
+from function.shared import errors
+from function.shared.observability import ObservabilityMiddleware, logger
+from function.shared.settings import get_settings
+
+HTTP_ERROR_CODES = {404: "not_found", 405: "method_not_allowed"}
+
+app = FastAPI(
+    title="Image classification API",
+    version=__version__,
+    description="Top-k ImageNet classes for an image, from an int8-quantized ResNet-18. "
+    "Every response carries an `x-request-id` header; error bodies repeat it.",
+)
+
+
+def error_response(state: dict[str, Any], status: int, code: str, message: str, headers=None):
+    """The one error shape. `state` is the request's ASGI state, filled by the middleware."""
+    state.get("details", {})["error_code"] = code
+    error = {"code": code, "message": message, "request_id": state.get("request_id")}
+    return JSONResponse({"error": error}, status, headers)
+
+
+@app.exception_handler(errors.ServiceError)
+async def _service_error(request: Request, exc: errors.ServiceError) -> JSONResponse:
+    return error_response(request.scope["state"], exc.status_code, exc.code, exc.message)
+
+
+@app.exception_handler(RequestValidationError)
+async def _validation_error(request: Request, exc: RequestValidationError) -> JSONResponse:
+    first = exc.errors()[0]
+    where = ".".join(str(part) for part in first.get("loc", ()) if part not in ("query", "body"))
+    message = f"{where}: {first.get('msg')}"
+    return error_response(request.scope["state"], 422, errors.InvalidParameter.code, message)
+
+
+@app.exception_handler(StarletteHTTPException)
+async def _http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+    code = HTTP_ERROR_CODES.get(exc.status_code, "http_error")
+    state = request.scope["state"]
+    return error_response(state, exc.status_code, code, str(exc.detail), exc.headers)
+
+
+class InternalErrorMiddleware:
+    """Turn any unexpected exception into a plain JSON 500 and one log line, never a traceback.
+
+    FastAPI's own catch-all handler re-raises after responding, which under Mangum would log
+    the error twice; this answers once and stops the exception here.
+    """
+
+    def __init__(self, inner: ASGIApp) -> None:
+        self.inner = inner
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            return await self.inner(scope, receive, send)
+        started = False
+
+        async def tracking_send(message: Message) -> None:
+            nonlocal started
+            started = started or message["type"] == "http.response.start"
+            await send(message)
+
+        try:
+            await self.inner(scope, receive, tracking_send)
+        except Exception:
+            logger.exception("unhandled error")
+            if started:
+                raise
+            failure = errors.ServiceError()
+            response = error_response(scope["state"], 500, failure.code, failure.message)
+            await response(scope, receive, send)
+
+
+# Outermost last: the request ID and summary log wrap everything, including the 500 above.
+app.add_middleware(InternalErrorMiddleware)
+if cors_origins := get_settings().cors_allowed_origins:
+    app.add_middleware(
+        CORSMiddleware,
+        allow_origins=list(cors_origins),
+        allow_methods=["GET", "POST"],
+        allow_headers=["content-type", "x-api-key", "x-request-id"],
+        expose_headers=["x-request-id"],
+    )
+app.add_middleware(ObservabilityMiddleware)
+
+app.include_router(classify.router)
+app.include_router(health.router)

@@ -1,0 +1,18 @@
+"""FastAPI dependencies for the model and the settings; tests override them.
+
+Async on purpose: FastAPI runs plain `def` dependencies on a worker thread, a hop per
+request for work that only reads a cached value.
+"""
+
+from __future__ import annotations
+
+from function.inference.classifier import Classifier, get_classifier
+from function.shared.settings import Settings, get_settings
+
+
+async def current_model() -> Classifier:
+    return get_classifier()
+
+
+async def current_settings() -> Settings:
+    return get_settings()

@@ -1,0 +1,1 @@
+"""Build-time code: model export, calibration. Never part of the Lambda runtime image."""
