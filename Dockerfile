@@ -4,7 +4,7 @@
 # Build with `sam build` (template.yaml Metadata) or:
 #   docker build --build-arg WEIGHTS=imagenet -t image-classifier .
 
-ARG PYTHON_VERSION=3.11
+ARG PYTHON_VERSION=3.13
 ARG TORCH_VERSION=2.14.1
 ARG TORCHVISION_VERSION=0.29.1
 # CPU-only wheels: PyPI's Linux x86_64 torch is a multi-GB CUDA build, useless on Lambda.
