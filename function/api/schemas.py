@@ -6,6 +6,8 @@ from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from function.api.media_types import RAW_BODY_MEDIA_TYPES
+
 if TYPE_CHECKING:
     from function.inference.classifier import Classifier, Prediction
 
@@ -77,7 +79,9 @@ CLASSIFY_REQUEST_BODY: dict[str, Any] = {
     "requestBody": {
         "required": True,
         "description": "The image, either as a multipart file field named 'image' (as with "
-        "`curl -F image=@cat.jpg`) or as the raw request body with an image/* Content-Type.",
+        "`curl -F image=@cat.jpg`) or as the raw request body with one of the Content-Types "
+        "below. JPEG, PNG, WebP, GIF, BMP, TIFF, AVIF and HEIC/HEIF (iPhone photos) decode; "
+        "the bytes decide the format, not the label.",
         "content": {
             "multipart/form-data": {
                 "schema": {
@@ -86,13 +90,7 @@ CLASSIFY_REQUEST_BODY: dict[str, Any] = {
                     "properties": {"image": _BINARY},
                 }
             },
-            "image/jpeg": {"schema": _BINARY},
-            "image/png": {"schema": _BINARY},
-            "image/webp": {"schema": _BINARY},
-            "image/gif": {"schema": _BINARY},
-            "image/bmp": {"schema": _BINARY},
-            "image/tiff": {"schema": _BINARY},
-            "application/octet-stream": {"schema": _BINARY},
+            **{media_type: {"schema": _BINARY} for media_type in RAW_BODY_MEDIA_TYPES},
         },
     }
 }
