@@ -38,6 +38,11 @@ class ModelRef(BaseModel):
 class ClassifyResponse(BaseModel):
     predictions: list[PredictionOut] = Field(description="Sorted by probability, descending.")
     model: ModelRef
+    production_ready: bool = Field(
+        description="False when the model's weights are random: the predictions are then "
+        "meaningless. The x-model-warning response header is set too."
+    )
+    warning: str | None = Field(description="Why the predictions must not be trusted, or null.")
 
 
 class HealthResponse(BaseModel):
@@ -72,6 +77,20 @@ CLASSIFY_ERRORS: dict[int | str, dict[str, Any]] = {
     422: _error("invalid_parameter, image_truncated or image_decode_error."),
     500: _error("internal_error: a bug on our side; the body never carries a traceback."),
     503: _error("model_unavailable."),
+}
+
+CLASSIFY_RESPONSES: dict[int | str, dict[str, Any]] = {
+    200: {
+        "description": "The top-k classes.",
+        "headers": {
+            "x-model-warning": {
+                "description": "Present only when the model is not fit for production "
+                "(random weights): the same text as the body's `warning`.",
+                "schema": {"type": "string"},
+            }
+        },
+    },
+    **CLASSIFY_ERRORS,
 }
 
 _BINARY = {"type": "string", "format": "binary"}

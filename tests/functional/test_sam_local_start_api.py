@@ -46,6 +46,8 @@ def test_every_accepted_raw_type_is_classified(gateway, media_type, pillow_forma
     (event,) = answer.events
     assert event["isBase64Encoded"] is True  # SAM treated the body as binary, as AWS does
     assert len(answer.json()["predictions"]) == 5
+    # The test model has random weights: the warning survives SAM's response handling.
+    assert answer.headers["x-model-warning"] == answer.json()["warning"]
 
 
 def test_multipart_upload(gateway) -> None:
