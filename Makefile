@@ -33,8 +33,22 @@ help:
 	@echo "make audit    pip-audit the pinned requirements (needs network)"
 	@echo "make bench    measure and rewrite docs/BENCHMARKS.md"
 
+# PyPI's Linux torch is a CUDA build (about 4 GB with its nvidia-* wheels); this service runs on
+# the CPU. So torch and torchvision come first from PyTorch's CPU-only index (about 0.7 GB) when
+# it answers within TORCH_INDEX_TIMEOUT seconds, else from the default index. Their own
+# dependencies then come from the default index with everything else. TORCH_INDEX_URL= (empty)
+# skips the CPU index; set it to a mirror of it to use that instead.
+TORCH_INDEX_URL ?= https://download.pytorch.org/whl/cpu
+TORCH_INDEX_TIMEOUT ?= 3
+TORCH_PINS = $(shell grep -hE '^torch(vision)?==' requirements.txt requirements-dev.txt)
+
 $(VENV)/.installed: requirements.txt requirements-dev.txt
 	$(PYTHON) -m venv $(VENV)
+	@index=$$($(PYTHON) scripts/torch_index.py "$(TORCH_INDEX_URL)" $(TORCH_INDEX_TIMEOUT)) && \
+	if [ -n "$$index" ]; then \
+		$(PY) -m pip install --quiet --disable-pip-version-check --no-deps \
+			--index-url "$$index" $(TORCH_PINS); \
+	fi
 	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt
 	touch $@
 

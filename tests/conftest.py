@@ -44,6 +44,10 @@ def client(handler_module) -> TestClient:
 
 @pytest.fixture
 def lambda_context() -> SimpleNamespace:
+    return make_lambda_context()
+
+
+def make_lambda_context() -> SimpleNamespace:
     """The attributes of Lambda's context object that Mangum and Powertools read."""
     return SimpleNamespace(
         function_name="ClassifierFunction",

@@ -13,6 +13,7 @@ import zlib
 from dataclasses import dataclass
 from pathlib import Path
 
+import heic_samples
 import numpy as np
 from photos import encode, photo
 from PIL import Image
@@ -139,6 +140,9 @@ def good_cases() -> list[Case]:
         ("tiff-multipage", multi_frame("TIFF")),
         ("mpo-two-frames", multi_frame("MPO")),
         ("avif", encode(cat, "AVIF", quality=60)),
+        ("heic", heic_samples.heic_photo()),
+        ("heic-iphone-rotated", heic_samples.heic_rotated()),
+        ("heic-two-images", heic_samples.encode_heic(cat, photo("coffee"))),
     ]
     cases += [(f"jpeg-exif-orientation-{n}", with_orientation(n)) for n in range(2, 9)]
     return [Case(name, data, 200) for name, data in cases]
@@ -186,6 +190,22 @@ def bad_cases() -> list[Case]:
         Case(
             "jpeg-bomb-claims-65000x65000",
             jpeg_claiming(65000, 65000),
+            413,
+            "image_too_many_pixels",
+        ),
+        Case("heic-truncated", heic_samples.heic_truncated(), 422, "image_truncated"),
+        Case("heic-header-only", heic_samples.heic_truncated(0.01), 422, "image_truncated"),
+        Case("heic-corrupt-iloc", heic_samples.heic_corrupt(b"iloc"), 422, "image_decode_error"),
+        Case("heic-corrupt-hvcc", heic_samples.heic_corrupt(b"hvcC"), 422, "image_decode_error"),
+        Case(
+            "heic-claims-7000x7000",
+            heic_samples.heic_claiming(7000, 7000),
+            413,
+            "image_too_many_pixels",
+        ),
+        Case(
+            "heic-claims-65535x65535",
+            heic_samples.heic_claiming(65535, 65535),
             413,
             "image_too_many_pixels",
         ),

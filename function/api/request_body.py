@@ -9,6 +9,7 @@ from fastapi import Request
 from starlette.datastructures import Headers, UploadFile
 from starlette.formparsers import MultiPartException, MultiPartParser
 
+from function.api.media_types import RAW_BODY_MEDIA_TYPES, media_type_of
 from function.shared import errors
 from function.shared.settings import Settings
 
@@ -16,7 +17,6 @@ from function.shared.settings import Settings
 MULTIPART_OVERHEAD = 64 * 1024
 # Starlette's defaults allow 1000 files and fields; one image needs one file and no fields.
 MULTIPART_LIMITS = {"max_files": 1, "max_fields": 16, "max_part_size": MULTIPART_OVERHEAD}
-RAW_IMAGE_TYPES = ("image/", "application/octet-stream")
 # What binary bytes look like after a trip through a UTF-8 text decoder: U+FFFD, encoded.
 REPLACEMENT_CHARACTER = "\ufffd".encode()
 
@@ -60,15 +60,15 @@ async def image_from_multipart(headers: Headers, body: bytes, limit: int) -> byt
 
 
 async def read_image(request: Request, settings: Settings) -> bytes:
-    media_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    media_type = media_type_of(request.headers.get("content-type", ""))
     if media_type == "multipart/form-data":
         body = await read_body(request, settings.max_image_bytes + MULTIPART_OVERHEAD)
         return await image_from_multipart(request.headers, body, settings.max_image_bytes)
-    if media_type.startswith(RAW_IMAGE_TYPES):
+    if media_type in RAW_BODY_MEDIA_TYPES:
         return await read_body(request, settings.max_image_bytes)
     raise errors.UnsupportedMediaType(
         f"Content-Type '{media_type or 'none'}' is not accepted: send multipart/form-data "
-        "with a file field 'image', or the raw image with an image/* Content-Type."
+        f"with a file field 'image', or the raw image as one of {', '.join(RAW_BODY_MEDIA_TYPES)}."
     )
 
 

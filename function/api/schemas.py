@@ -6,6 +6,8 @@ from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from function.api.media_types import RAW_BODY_MEDIA_TYPES
+
 if TYPE_CHECKING:
     from function.inference.classifier import Classifier, Prediction
 
@@ -36,6 +38,11 @@ class ModelRef(BaseModel):
 class ClassifyResponse(BaseModel):
     predictions: list[PredictionOut] = Field(description="Sorted by probability, descending.")
     model: ModelRef
+    production_ready: bool = Field(
+        description="False when the model's weights are random: the predictions are then "
+        "meaningless. The x-model-warning response header is set too."
+    )
+    warning: str | None = Field(description="Why the predictions must not be trusted, or null.")
 
 
 class HealthResponse(BaseModel):
@@ -72,12 +79,28 @@ CLASSIFY_ERRORS: dict[int | str, dict[str, Any]] = {
     503: _error("model_unavailable."),
 }
 
+CLASSIFY_RESPONSES: dict[int | str, dict[str, Any]] = {
+    200: {
+        "description": "The top-k classes.",
+        "headers": {
+            "x-model-warning": {
+                "description": "Present only when the model is not fit for production "
+                "(random weights): the same text as the body's `warning`.",
+                "schema": {"type": "string"},
+            }
+        },
+    },
+    **CLASSIFY_ERRORS,
+}
+
 _BINARY = {"type": "string", "format": "binary"}
 CLASSIFY_REQUEST_BODY: dict[str, Any] = {
     "requestBody": {
         "required": True,
         "description": "The image, either as a multipart file field named 'image' (as with "
-        "`curl -F image=@cat.jpg`) or as the raw request body with an image/* Content-Type.",
+        "`curl -F image=@cat.jpg`) or as the raw request body with one of the Content-Types "
+        "below. JPEG, PNG, WebP, GIF, BMP, TIFF, AVIF and HEIC/HEIF (iPhone photos) decode; "
+        "the bytes decide the format, not the label.",
         "content": {
             "multipart/form-data": {
                 "schema": {
@@ -86,13 +109,7 @@ CLASSIFY_REQUEST_BODY: dict[str, Any] = {
                     "properties": {"image": _BINARY},
                 }
             },
-            "image/jpeg": {"schema": _BINARY},
-            "image/png": {"schema": _BINARY},
-            "image/webp": {"schema": _BINARY},
-            "image/gif": {"schema": _BINARY},
-            "image/bmp": {"schema": _BINARY},
-            "image/tiff": {"schema": _BINARY},
-            "application/octet-stream": {"schema": _BINARY},
+            **{media_type: {"schema": _BINARY} for media_type in RAW_BODY_MEDIA_TYPES},
         },
     }
 }

@@ -25,6 +25,7 @@ from PIL import (  # noqa: F401  isort: skip
     WebPImagePlugin,
 )
 
+from function.inference.heif import pillow_formats
 from function.inference.preprocess import RESIZE_SIZE
 from function.shared.errors import (
     EmptyBody,
@@ -61,6 +62,8 @@ DECODE_ERRORS = (
 )
 # Phrases in Pillow's errors that mean "the data stops early", whatever the format.
 TRUNCATION_HINTS = ("truncat", "broken data stream", "unexpected end", "premature end")
+# libheif refuses a header that declares over a gigapixel before Pillow sees the size.
+TOO_MANY_PIXELS_HINTS = ("exceeds the maximum image size",)
 
 
 def decode_image(data: bytes, allowed_formats: tuple[str, ...], max_pixels: int) -> Image.Image:
@@ -73,13 +76,13 @@ def open_image(data: bytes, allowed_formats: tuple[str, ...], max_pixels: int) -
     if not data:
         raise EmptyBody()
     try:
-        image = Image.open(io.BytesIO(data), formats=list(allowed_formats))
+        image = Image.open(io.BytesIO(data), formats=list(pillow_formats(data, allowed_formats)))
     except UnidentifiedImageError as exc:
         raise _unidentified(data, allowed_formats) from exc
     except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
         raise _too_many_pixels(max_pixels) from exc
     except DECODE_ERRORS as exc:
-        raise _decode_failure(data, exc, "header could not be parsed") from exc
+        raise _decode_failure(data, exc, "header could not be parsed", max_pixels) from exc
 
     width, height = image.size
     if width < 1 or height < 1:
@@ -102,7 +105,7 @@ def load_rgb(image: Image.Image, data: bytes, max_pixels: int) -> Image.Image:
     except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
         raise _too_many_pixels(max_pixels) from exc
     except DECODE_ERRORS as exc:
-        raise _decode_failure(data, exc, "could not be decoded") from exc
+        raise _decode_failure(data, exc, "could not be decoded", max_pixels) from exc
 
 
 def _too_many_pixels(max_pixels: int) -> ImageTooManyPixels:
@@ -123,7 +126,9 @@ def _unidentified(data: bytes, allowed_formats: tuple[str, ...]) -> Exception:
     )
 
 
-def _decode_failure(data: bytes, exc: Exception, what: str) -> Exception:
+def _decode_failure(data: bytes, exc: Exception, what: str, max_pixels: int) -> Exception:
+    if any(hint in str(exc) for hint in TOO_MANY_PIXELS_HINTS):
+        return _too_many_pixels(max_pixels)
     text = str(exc).lower()
     if any(hint in text for hint in TRUNCATION_HINTS) or _riff_truncated(data):
         return ImageTruncated()

@@ -44,8 +44,9 @@ class BodyNotBinary(BadRequest):
     default_message = (
         "The image arrived re-encoded as UTF-8 text, so its bytes are destroyed. Behind API "
         "Gateway this means the API's BinaryMediaTypes does not cover the request's "
-        "Content-Type (template.yaml lists multipart/form-data and image/*); check the "
-        "deployed API's settings and send the file as binary (curl -F or --data-binary)."
+        "Content-Type (template.yaml lists multipart/form-data and each accepted image type); "
+        "check the deployed API's settings and send the file as binary (curl -F or "
+        "--data-binary)."
     )
 
 
@@ -70,7 +71,7 @@ class ImageTooManyPixels(ServiceError):
 class UnsupportedMediaType(ServiceError):
     status_code = 415
     code = "unsupported_media_type"
-    default_message = "Send multipart/form-data with an 'image' field, or a raw image/* body."
+    default_message = "Send multipart/form-data with an 'image' field, or a raw image body."
 
 
 class UnsupportedImageFormat(ServiceError):

@@ -35,6 +35,7 @@ class Settings(BaseSettings):
         "BMP",
         "TIFF",
         "AVIF",
+        "HEIF",  # HEIC and HEIF: pillow-heif, imported on the first HEIF request
     )
     # 0 means "as many as this process may run on" (os.sched_getaffinity), not os.cpu_count().
     torch_threads: int = Field(0, ge=0)

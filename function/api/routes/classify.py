@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import APIRouter, Depends, Query, Request, Response
 
 from function.api import schemas
 from function.api.dependencies import current_model, current_settings
+from function.api.model_warning import model_warning, warning_headers
 from function.api.request_body import arrived_as_text, read_image
 from function.inference.classifier import Classifier
 from function.inference.model_thread import run_on_model_thread
@@ -22,12 +23,13 @@ router = APIRouter()
     "/classify",
     response_model=schemas.ClassifyResponse,
     response_model_by_alias=True,
-    responses=schemas.CLASSIFY_ERRORS,
+    responses=schemas.CLASSIFY_RESPONSES,
     openapi_extra=schemas.CLASSIFY_REQUEST_BODY,
     summary="Classify one image",
 )
 async def classify(
     request: Request,
+    response: Response,
     model: Annotated[Classifier, Depends(current_model)],
     settings: Annotated[Settings, Depends(current_settings)],
     top_k: Annotated[int, Query(ge=1, le=1000, description="How many classes to return.")] = 5,
@@ -43,7 +45,11 @@ async def classify(
         if arrived_as_text(request.scope, data):
             raise errors.BodyNotBinary() from exc
         raise
+    status = model_warning(model)
+    warning_headers(response, status)
     return schemas.ClassifyResponse(
         predictions=[schemas.PredictionOut.of(p) for p in predictions],
         model=schemas.ModelRef.of(model),
+        production_ready=status.production_ready,
+        warning=status.warning,
     )
