@@ -59,12 +59,13 @@ def test_empty_calibration_folder(tmp_path, capsys) -> None:
         str(tmp_path / "photos"),
     ]
     assert export.main(args) == 2
-    assert "holds no JPEG" in capsys.readouterr().err
+    assert "holds 0 images" in capsys.readouterr().err
 
 
 def test_state_dict_with_calibration_folder_builds(tmp_path: Path) -> None:
     """The air-gapped path: a local fp32 state_dict plus a folder of photos."""
-    from photos import PHOTOS, photo_bytes
+    from photos import PHOTOS, encode, photo, photo_bytes
+    from PIL import ImageOps
     from torchvision.models import resnet18
 
     torch.manual_seed(1)
@@ -72,9 +73,12 @@ def test_state_dict_with_calibration_folder_builds(tmp_path: Path) -> None:
     torch.save(resnet18(weights=None).state_dict(), weights)
     photos = tmp_path / "calibration"
     photos.mkdir()
-    for name in PHOTOS:
+    for name in PHOTOS:  # each photo and its mirror image: the 16 images the build needs
         (photos / f"{name}.jpg").write_bytes(photo_bytes(name))
+        mirrored = ImageOps.mirror(photo(name))
+        (photos / f"{name}-mirrored.jpg").write_bytes(encode(mirrored))
     metadata = export.export(tmp_path / "model", str(weights), "x86", photos)
     assert metadata["weights"] == "path"
+    assert metadata["calibration_images"] == 16
     assert metadata["production_ready"] is True
     assert (tmp_path / "model" / "model.pt").stat().st_size > 5_000_000

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Request
 
@@ -16,6 +16,8 @@ from function.shared import errors
 from function.shared.settings import Settings
 
 router = APIRouter()
+# The upper bound depends on the model loaded, so it is checked in the route, not in Query().
+TOP_K_DESCRIPTION = "How many classes to return: 1 to the model's `num_classes` (GET /health)."
 
 
 @router.post(
@@ -30,8 +32,12 @@ async def classify(
     request: Request,
     model: Annotated[Classifier, Depends(current_model)],
     settings: Annotated[Settings, Depends(current_settings)],
-    top_k: Annotated[int, Query(ge=1, le=1000, description="How many classes to return.")] = 5,
+    top_k: Annotated[int, Query(ge=1, description=TOP_K_DESCRIPTION)] = 5,
 ) -> schemas.ClassifyResponse:
+    if top_k > model.num_classes:
+        raise errors.InvalidParameter(
+            f"top_k: must be at most {model.num_classes}, the number of classes of this model."
+        )
     data = await read_image(request, settings)
     request.scope["state"]["details"]["image_bytes"] = len(data)
     try:
@@ -47,3 +53,11 @@ async def classify(
         predictions=[schemas.PredictionOut.of(p) for p in predictions],
         model=schemas.ModelRef.of(model),
     )
+
+
+def document_top_k_limit(openapi: dict[str, Any], num_classes: int) -> None:
+    """Put the loaded model's class count into the served schema as top_k's maximum."""
+    parameters = openapi["paths"]["/classify"]["post"].get("parameters", [])
+    for parameter in parameters:
+        if parameter["name"] == "top_k":
+            parameter["schema"]["maximum"] = num_classes
