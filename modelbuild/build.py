@@ -5,6 +5,7 @@ from __future__ import annotations
 import copy
 import hashlib
 import json
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -21,34 +22,48 @@ from modelbuild.quantization import BACKENDS, quantize, quiet_torch_deprecations
 RANDOM_WARNING = "RANDOM WEIGHTS - NOT FOR PRODUCTION: predictions are meaningless."
 
 
-def build_model(arch: str, source: str, backend: str, options: dict[str, Any], keep_fp32: bool):
-    """(fp32 model or None, int8 model, provenance). The fp32 one only when evaluating."""
+def build_model(arch: str, source: str, backend: str, options: dict[str, Any], inputs: Inputs):
+    """(fp32 model or None, int8 model, provenance, labels). The fp32 one only to evaluate."""
     spec = architecture(arch)
-    calibration_dir = options["calibration_dir"]
     if (
         source == "imagenet"
         and spec.imagenet_int8
-        and (backend != "qnnpack" or not calibration_dir)
+        and (backend != "qnnpack" or not options["calibration_dir"])
     ):
         # torchvision's own int8 weights (ResNet-18: 69.49% top-1 against 69.76% for fp32),
         # calibrated with fbgemm's qconfig; the x86 and qnnpack engines re-pack and run them
         # unchanged. Give CALIBRATION_DIR with qnnpack to calibrate for qnnpack instead.
+        labels = inputs.check(1000)
         int8, provenance = weights.prequantized(spec, backend)
-        return (weights.imagenet_float(spec) if keep_fp32 else None), int8, provenance
+        fp32 = weights.imagenet_float(spec) if inputs.eval_dir else None
+        return fp32, int8, provenance, labels
     fp32, batches, provenance = weights.float_model(source, arch=arch, **options)
-    int8 = quantize(copy.deepcopy(fp32) if keep_fp32 else fp32, backend, batches)
-    return (fp32 if keep_fp32 else None), int8, provenance
+    labels = inputs.check(fp32.fc.out_features)  # before the slow part, calibration
+    int8 = quantize(copy.deepcopy(fp32) if inputs.eval_dir else fp32, backend, batches)
+    return (fp32 if inputs.eval_dir else None), int8, provenance, labels
 
 
-def _labels(labels_path: Path | None, num_classes: int) -> tuple[list[str], str]:
-    if labels_path is not None:
-        return read_labels(labels_path, num_classes), labels_path.name
-    if num_classes == 1000:
-        return imagenet_labels(), "imagenet"
-    raise ExportError(
-        f"The checkpoint has {num_classes} classes: name them with LABELS=labels.txt (one "
-        "per line, in class-index order) or a JSON list of strings."
-    )
+@dataclass(frozen=True)
+class Inputs:
+    """The user's LABELS and EVAL_DIR, checked as soon as the class count is known."""
+
+    labels_path: Path | None
+    eval_dir: Path | None
+
+    def check(self, num_classes: int) -> tuple[list[str], str]:
+        """(labels, where they came from)."""
+        if self.labels_path is not None:
+            labels, source = read_labels(self.labels_path, num_classes), self.labels_path.name
+        elif num_classes == 1000:
+            labels, source = imagenet_labels(), "imagenet"
+        else:
+            raise ExportError(
+                f"The checkpoint has {num_classes} classes: name them with LABELS=labels.txt "
+                "(one per line, in class-index order) or a JSON list of strings."
+            )
+        if self.eval_dir is not None:
+            evaluate.labelled_images(self.eval_dir, labels)
+        return labels, source
 
 
 def export(
@@ -77,13 +92,15 @@ def export(
         "preprocessing": preprocessing,
         "random_classes": random_classes,
     }
+    inputs = Inputs(labels_path, eval_dir)
     with quiet_torch_deprecations():
-        fp32, int8, provenance = build_model(arch, weights_source, backend, options, bool(eval_dir))
+        fp32, int8, provenance, (labels, labels_source) = build_model(
+            arch, weights_source, backend, options, inputs
+        )
         scripted = torch.jit.freeze(torch.jit.script(int8.eval()))
     example = torch.zeros(1, 3, preprocessing.crop, preprocessing.crop)
     with torch.inference_mode():
-        num_classes = scripted(example).shape[1]  # fail the build, not the first request
-    labels, labels_source = _labels(labels_path, num_classes)
+        scripted(example)  # fail the build, not the first request, if the graph cannot run
     evaluation = None
     if eval_dir is not None:
         evaluation = evaluate.evaluate(fp32, scripted, eval_dir, labels, preprocessing, max_drop)

@@ -33,7 +33,7 @@ def read_state_dict(path: Path) -> dict[str, torch.Tensor]:
     except pickle.UnpicklingError as exc:
         # torch's message is long; the line naming the refused global is the useful part.
         lines = [line for line in str(exc).splitlines() if "global" in line.lower()]
-        detail = lines[-1].strip() if lines else str(exc).splitlines()[0]
+        detail = (lines[-1] if lines else str(exc).splitlines()[0]).split(". Please")[0].strip()
         raise ExportError(
             f"Refused to load {path}: it is a pickle that would run code or build objects "
             f"other than tensors ({detail}). It was not executed. A whole model saved with "
@@ -99,6 +99,7 @@ def load_into(model: torch.nn.Module, state: dict[str, torch.Tensor], arch: str)
         for key, tensor in expected.items()
         if key in state and state[key].shape != tensor.shape
     ]
+    mismatched.sort(key=lambda line: not line.startswith("fc."))  # the head says the most
     problems = [
         f"{len(found)} {kind}: {'; '.join(found[:SHOWN])}{' ...' if len(found) > SHOWN else ''}"
         for kind, found in (
