@@ -32,12 +32,16 @@ def read_state_dict(path: Path) -> dict[str, torch.Tensor]:
         loaded = torch.load(path, map_location="cpu", weights_only=True)
     except pickle.UnpicklingError as exc:
         # torch's message is long; the line naming the refused global is the useful part.
-        lines = [line for line in str(exc).splitlines() if "global" in line.lower()]
-        detail = (lines[-1] if lines else str(exc).splitlines()[0]).split(". Please")[0].strip()
+        lines = [line.strip() for line in str(exc).splitlines() if line.strip()]
+        refused = [line.split(". Please")[0] for line in lines if "global" in line.lower()]
+        if not refused:  # not a safety refusal: a corrupt or foreign file
+            boilerplate = ("Weights only load failed", "Please file", "Check the documentation")
+            detail = next((line for line in lines if not line.startswith(boilerplate)), "")
+            raise ExportError(f"{path} is not a file written by torch.save ({detail}).") from None
         raise ExportError(
             f"Refused to load {path}: it is a pickle that would run code or build objects "
-            f"other than tensors ({detail}). It was not executed. A whole model saved with "
-            f"torch.save(model) is refused too. {SAVE_HINT}"
+            f"other than tensors ({refused[-1]}). It was not executed. A whole model saved "
+            f"with torch.save(model) is refused too. {SAVE_HINT}"
         ) from None
     except Exception as exc:  # torch raises KeyError, RuntimeError, EOFError... on junk
         raise ExportError(f"{path} is not a file written by torch.save ({exc!r}).") from None
@@ -46,7 +50,7 @@ def read_state_dict(path: Path) -> dict[str, torch.Tensor]:
 
 def unwrap(loaded: object, path: Path) -> dict[str, torch.Tensor]:
     """Accept {"state_dict": ...} and {"model": ...} wrappers and DataParallel's prefixes."""
-    while isinstance(loaded, dict) and not _all_tensors(loaded):
+    while isinstance(loaded, dict) and loaded and not _all_tensors(loaded):
         inner = next(
             (loaded[key] for key in WRAPPER_KEYS if isinstance(loaded.get(key), dict)), None
         )
@@ -57,7 +61,9 @@ def unwrap(loaded: object, path: Path) -> dict[str, torch.Tensor]:
                 f"{sorted(map(str, loaded))[:SHOWN]}. {SAVE_HINT}"
             )
         loaded = inner
-    if not isinstance(loaded, dict) or not loaded:
+    if isinstance(loaded, dict) and not loaded:
+        raise ExportError(f"{path} holds an empty dict: no weights. {SAVE_HINT}")
+    if not isinstance(loaded, dict):
         raise ExportError(f"{path} holds a {type(loaded).__name__}, not a state_dict. {SAVE_HINT}")
     state = {}
     for name, tensor in loaded.items():
