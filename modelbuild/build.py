@@ -110,7 +110,8 @@ def export(
     model_path = out_dir / "model.pt"
     with quiet_torch_deprecations():
         torch.jit.save(scripted, str(model_path))
-    (out_dir / "labels.json").write_text(json.dumps(labels, indent=0, ensure_ascii=False) + "\n")
+    labels_json = json.dumps(labels, indent=0, ensure_ascii=False) + "\n"
+    (out_dir / "labels.json").write_text(labels_json, encoding="utf-8")
     metadata = {
         "architecture": arch,
         "num_classes": len(labels),

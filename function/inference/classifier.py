@@ -56,7 +56,7 @@ class Classifier:
                 "(or `make model WEIGHTS=random` offline; random weights are not for production)."
             )
         metadata = json.loads(files[2].read_text())
-        labels = json.loads(files[1].read_text())
+        labels = json.loads(files[1].read_bytes())  # UTF-8, whatever the locale
         preprocessing = _preprocessing(metadata)
         if len(labels) != metadata["num_classes"]:
             raise ModelUnavailable(
