@@ -7,10 +7,9 @@ from pathlib import Path
 
 import pytest
 import torch
-from torchvision.models import ResNet18_Weights
-from torchvision.models.quantization import ResNet18_QuantizedWeights
 
 from modelbuild import export
+from modelbuild.architectures import ARCHITECTURES
 
 
 @pytest.fixture
@@ -20,13 +19,18 @@ def offline(monkeypatch: pytest.MonkeyPatch) -> None:
     def no_network(*args, **kwargs):
         raise urllib.error.URLError("[Errno -2] Name or service not known")
 
-    for weights in (ResNet18_QuantizedWeights.IMAGENET1K_FBGEMM_V1, ResNet18_Weights.IMAGENET1K_V1):
-        monkeypatch.setattr(type(weights), "get_state_dict", no_network)
+    for arch in ARCHITECTURES.values():
+        for weights in (arch.imagenet_int8, arch.imagenet_fp32):
+            if weights is not None:
+                monkeypatch.setattr(type(weights), "get_state_dict", no_network)
 
 
-@pytest.mark.parametrize("backend", ["x86", "fbgemm", "qnnpack"])
-def test_imagenet_without_network_names_the_alternatives(offline, tmp_path, capsys, backend):
-    args = ["--out", str(tmp_path), "--weights", "imagenet", "--backend", backend]
+@pytest.mark.parametrize(
+    ("arch", "backend"),
+    [("resnet18", "x86"), ("resnet18", "fbgemm"), ("resnet18", "qnnpack"), ("resnet50", "x86")],
+)
+def test_imagenet_without_network_names_the_alternatives(offline, tmp_path, capsys, arch, backend):
+    args = ["--out", str(tmp_path), "--weights", "imagenet", "--backend", backend, "--arch", arch]
     assert export.main(args) == 2
     error = capsys.readouterr().err
     assert error.startswith("error: Could not download")
@@ -41,6 +45,13 @@ def test_state_dict_without_calibration_images_fails_and_says_why(tmp_path, caps
     torch.save(torch.nn.Module().state_dict(), weights)
     assert export.main(["--out", str(tmp_path / "m"), "--weights", str(weights)]) == 2
     assert "CALIBRATION_DIR" in capsys.readouterr().err
+
+
+def test_imagenet_resnet34_is_calibrated_here(offline, tmp_path, capsys) -> None:
+    """torchvision publishes no int8 ResNet-34: its fp32 weights need calibration images."""
+    args = ["--out", str(tmp_path), "--weights", "imagenet", "--arch", "resnet34"]
+    assert export.main(args) == 2
+    assert "needs calibration images: set CALIBRATION_DIR" in capsys.readouterr().err
 
 
 def test_unknown_weights_value(tmp_path, capsys) -> None:
