@@ -13,14 +13,11 @@ QUANT_BACKEND ?=
 CALIBRATION_DIR ?=
 # Your own model (README "Deploy your own model"): ARCH=resnet18|resnet34|resnet50, LABELS=file,
 # EVAL_DIR=folder per label, MAX_ACCURACY_DROP=top-1 points; RESIZE, CROP, MEAN=r,g,b, STD=r,g,b.
+# Names this generic are often set in shells (ARCH=x86_64): only the command line counts.
+CUSTOM_MODEL_VARS := ARCH LABELS EVAL_DIR MAX_ACCURACY_DROP RESIZE CROP MEAN STD
+$(foreach var,$(CUSTOM_MODEL_VARS),$(if $(filter environment,$(origin $(var))),$(eval undefine $(var))))
 ARCH ?= resnet18
-LABELS ?=
-EVAL_DIR ?=
 MAX_ACCURACY_DROP ?= 2
-RESIZE ?=
-CROP ?=
-MEAN ?=
-STD ?=
 
 # WEIGHTS: imagenet (default, downloads), random (offline, NOT for production), or a path.
 ifeq ($(origin WEIGHTS),undefined)

@@ -3,6 +3,7 @@ export, under the names the README gives (checked statically: no Docker engine h
 
 from __future__ import annotations
 
+import os
 import re
 import shlex
 import subprocess
@@ -83,9 +84,14 @@ def test_docker_defaults_build_the_imagenet_model() -> None:
     assert (args.resize, args.crop) == (256, 224)
 
 
-def make_model_command(*assignments: str) -> str:
+def make_model_command(*assignments: str, env: dict[str, str] | None = None) -> str:
     result = subprocess.run(
-        ["make", "-n", "model", *assignments], cwd=REPO, capture_output=True, text=True, check=True
+        ["make", "-n", "model", *assignments],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        check=True,
+        env={**os.environ, **(env or {})},
     )
     joined = result.stdout.replace("\\\n", " ")
     (command,) = [line for line in joined.splitlines() if "modelbuild.export" in line]
@@ -108,3 +114,17 @@ def test_make_model_defaults_are_unchanged() -> None:
     assert args.max_accuracy_drop == 2
     random = _parser().parse_args(export_arguments(make_model_command("WEIGHTS=random"), {}))
     assert random.weights == "random"
+
+
+def test_generic_names_in_the_shell_environment_are_ignored() -> None:
+    """ARCH=x86_64 is common in shells; `make model` must not turn it into --arch x86_64."""
+    shell = {"ARCH": "x86_64", "MEAN": "3", "LABELS": "/etc/passwd", "CROP": "1"}
+    args = _parser().parse_args(export_arguments(make_model_command(env=shell), {}))
+    assert (args.arch, args.labels, args.mean, args.crop) == (
+        "resnet18",
+        None,
+        (0.485, 0.456, 0.406),
+        224,
+    )
+    explicit = make_model_command("ARCH=resnet34", env=shell)
+    assert _parser().parse_args(export_arguments(explicit, {})).arch == "resnet34"
