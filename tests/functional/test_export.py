@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import urllib.error
 from pathlib import Path
 
@@ -93,3 +94,18 @@ def test_state_dict_with_calibration_folder_builds(tmp_path: Path) -> None:
     assert metadata["calibration_images"] == 16
     assert metadata["production_ready"] is True
     assert (tmp_path / "model" / "model.pt").stat().st_size > 5_000_000
+
+
+def test_random_weights_take_their_class_count_from_the_labels(tmp_path: Path) -> None:
+    """Offline smoke builds of a custom service: random weights, your labels and input size."""
+    labels = tmp_path / "labels.txt"
+    labels.write_text("défaut\nrayure\nsans défaut\n", encoding="utf-8")
+    args = ["--out", str(tmp_path / "m"), "--weights", "random", "--labels", str(labels)]
+    assert export.main([*args, "--resize", "72", "--crop", "64"]) == 0
+    metadata = json.loads((tmp_path / "m" / "metadata.json").read_text())
+    assert metadata["num_classes"] == 3
+    assert metadata["labels_source"] == "labels.txt"
+    assert metadata["preprocessing"]["crop"] == 64
+    assert metadata["production_ready"] is False
+    saved = json.loads((tmp_path / "m" / "labels.json").read_bytes())
+    assert saved == ["défaut", "rayure", "sans défaut"]
