@@ -23,6 +23,16 @@ ARG WEIGHTS=imagenet
 # Empty: pick from the build platform (x86 on x86_64, qnnpack on arm64).
 ARG QUANT_BACKEND=
 ARG CALIBRATION_DIR=
+# Your own model (README "Deploy your own model"); paths under build-inputs/.
+ARG ARCH=resnet18
+ARG LABELS=
+ARG EVAL_DIR=
+ARG MAX_ACCURACY_DROP=2
+# Empty: ImageNet's preprocessing (resize 256, crop 224, ImageNet mean and std).
+ARG RESIZE=
+ARG CROP=
+ARG MEAN=
+ARG STD=
 WORKDIR /build
 COPY requirements.txt ./
 RUN pip install --no-cache-dir --index-url ${TORCH_INDEX_URL} \
@@ -31,9 +41,14 @@ RUN pip install --no-cache-dir --index-url ${TORCH_INDEX_URL} \
 COPY function/ function/
 COPY modelbuild/ modelbuild/
 COPY build-inputs/ build-inputs/
-RUN python -m modelbuild.export --out /build/model --weights "${WEIGHTS}" \
+RUN python -m modelbuild.export --out /build/model --weights "${WEIGHTS}" --arch "${ARCH}" \
+        --max-accuracy-drop "${MAX_ACCURACY_DROP}" \
         ${QUANT_BACKEND:+--backend "${QUANT_BACKEND}"} \
-        ${CALIBRATION_DIR:+--calibration-dir "${CALIBRATION_DIR}"}
+        ${CALIBRATION_DIR:+--calibration-dir "${CALIBRATION_DIR}"} \
+        ${LABELS:+--labels "${LABELS}"} \
+        ${EVAL_DIR:+--eval-dir "${EVAL_DIR}"} \
+        ${RESIZE:+--resize "${RESIZE}"} ${CROP:+--crop "${CROP}"} \
+        ${MEAN:+--mean "${MEAN}"} ${STD:+--std "${STD}"}
 
 FROM public.ecr.aws/lambda/python:${PYTHON_VERSION} AS runtime
 ARG TORCH_VERSION

@@ -11,6 +11,13 @@ PORT ?= 8000
 HOST ?= 127.0.0.1
 QUANT_BACKEND ?=
 CALIBRATION_DIR ?=
+# Your own model (README "Deploy your own model"): ARCH=resnet18|resnet34|resnet50, LABELS=file,
+# EVAL_DIR=folder per label, MAX_ACCURACY_DROP=top-1 points; RESIZE, CROP, MEAN=r,g,b, STD=r,g,b.
+# Names this generic are often set in shells (ARCH=x86_64): only the command line counts.
+CUSTOM_MODEL_VARS := ARCH LABELS EVAL_DIR MAX_ACCURACY_DROP RESIZE CROP MEAN STD
+$(foreach var,$(CUSTOM_MODEL_VARS),$(if $(filter environment,$(origin $(var))),$(eval undefine $(var))))
+ARCH ?= resnet18
+MAX_ACCURACY_DROP ?= 2
 
 # WEIGHTS: imagenet (default, downloads), random (offline, NOT for production), or a path.
 ifeq ($(origin WEIGHTS),undefined)
@@ -28,6 +35,7 @@ help:
 	@echo "make run      serve the API on http://$(HOST):$(PORT) (uvicorn, builds the model if missing)"
 	@echo "make test     lint, unit, functional and template tests"
 	@echo "make model    build $(MODEL_DIR)/ (WEIGHTS=imagenet|random|PATH, QUANT_BACKEND=fbgemm|x86|qnnpack)"
+	@echo "              your own: WEIGHTS=ckpt.pt LABELS=labels.txt ARCH=resnet50 CALIBRATION_DIR=... EVAL_DIR=..."
 	@echo "make events   regenerate the sample Lambda events in events/"
 	@echo "make fuzz     fuzz the decoder for FUZZ_SECONDS (default 300) with atheris"
 	@echo "make audit    pip-audit the pinned requirements (needs network)"
@@ -68,9 +76,14 @@ venv: $(VENV)/.installed
 tools: $(TOOLS)/.installed $(CHECKOV)/.installed
 
 model: venv
-	$(PY) -m modelbuild.export --out $(MODEL_DIR) --weights $(WEIGHTS) \
+	$(PY) -m modelbuild.export --out $(MODEL_DIR) --weights $(WEIGHTS) --arch $(ARCH) \
+		--max-accuracy-drop $(MAX_ACCURACY_DROP) \
 		$(if $(QUANT_BACKEND),--backend $(QUANT_BACKEND)) \
-		$(if $(CALIBRATION_DIR),--calibration-dir $(CALIBRATION_DIR))
+		$(if $(CALIBRATION_DIR),--calibration-dir $(CALIBRATION_DIR)) \
+		$(if $(LABELS),--labels $(LABELS)) \
+		$(if $(EVAL_DIR),--eval-dir $(EVAL_DIR)) \
+		$(if $(RESIZE),--resize $(RESIZE)) $(if $(CROP),--crop $(CROP)) \
+		$(if $(MEAN),--mean $(MEAN)) $(if $(STD),--std $(STD))
 
 # POWERTOOLS_DEV pretty-prints the JSON logs and turns metrics off; our own one-line-per-request
 # log replaces uvicorn's access log.

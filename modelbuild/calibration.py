@@ -14,15 +14,35 @@ import torch
 from PIL import Image, ImageDraw
 
 from function.inference.decode import decode_image
-from function.inference.preprocess import to_model_input
+from function.inference.preprocess import IMAGENET, Preprocessing, to_model_input
+from function.shared.errors import ServiceError
+from modelbuild.errors import ExportError
 
 BATCH_SIZE = 8
 SYNTHETIC_COUNT = 32
+# Fewer images than this give the activation observers too narrow a view of the data.
+MIN_IMAGES = 16
+# More adds build time and memory (600 kB per 224x224 input), not accuracy.
+MAX_IMAGES = 512
 IMAGE_SUFFIXES = {".jpg", ".jpeg", ".png", ".webp", ".bmp", ".gif", ".tif", ".tiff"}
+FORMATS = ("JPEG", "PNG", "WEBP", "BMP", "GIF", "TIFF")
 
 
-class CalibrationError(Exception):
+class CalibrationError(ExportError):
     pass
+
+
+def image_paths(folder: Path) -> list[Path]:
+    """Every image under folder, subfolders included (a training set's class folders work)."""
+    return sorted(p for p in folder.rglob("*") if p.suffix.lower() in IMAGE_SUFFIXES)
+
+
+def read_image(path: Path) -> Image.Image:
+    """Decoded exactly as the service decodes uploads."""
+    try:
+        return decode_image(path.read_bytes(), FORMATS, 100_000_000)
+    except ServiceError as exc:
+        raise CalibrationError(f"{path}: {exc.message}") from None
 
 
 def synthetic_scene(rng: np.random.Generator, size: tuple[int, int] = (320, 240)) -> Image.Image:
@@ -49,16 +69,23 @@ def _images(folder: Path | None, seed: int) -> list[Image.Image]:
         return [synthetic_scene(rng) for _ in range(SYNTHETIC_COUNT)]
     if not folder.is_dir():
         raise CalibrationError(f"CALIBRATION_DIR {folder} is not a folder.")
-    paths = sorted(p for p in folder.iterdir() if p.suffix.lower() in IMAGE_SUFFIXES)
-    if not paths:
-        raise CalibrationError(f"CALIBRATION_DIR {folder} holds no JPEG, PNG or WebP images.")
-    formats = ("JPEG", "PNG", "WEBP", "BMP", "GIF", "TIFF")
-    return [decode_image(p.read_bytes(), formats, 100_000_000) for p in paths]
+    paths = image_paths(folder)
+    if len(paths) < MIN_IMAGES:
+        raise CalibrationError(
+            f"CALIBRATION_DIR {folder} holds {len(paths)} images (JPEG, PNG, WebP, BMP, GIF "
+            f"or TIFF); at least {MIN_IMAGES} are needed, a few hundred representative "
+            "photos are best."
+        )
+    if len(paths) > MAX_IMAGES:  # evenly spaced, so that every class folder is represented
+        paths = [paths[i * len(paths) // MAX_IMAGES] for i in range(MAX_IMAGES)]
+    return [read_image(path) for path in paths]
 
 
-def batches(folder: Path | None, seed: int) -> list[torch.Tensor]:
+def batches(
+    folder: Path | None, seed: int, preprocessing: Preprocessing = IMAGENET
+) -> list[torch.Tensor]:
     """Preprocessed exactly as the runtime does, in batches of BATCH_SIZE."""
-    arrays = [to_model_input(image) for image in _images(folder, seed)]
+    arrays = [to_model_input(image, preprocessing) for image in _images(folder, seed)]
     return [
         torch.from_numpy(np.stack(arrays[i : i + BATCH_SIZE]))
         for i in range(0, len(arrays), BATCH_SIZE)

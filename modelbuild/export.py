@@ -7,200 +7,89 @@ Never imported at runtime: it needs torchvision, which the Lambda image does not
 from __future__ import annotations
 
 import argparse
-import hashlib
-import json
 import os
-import platform
 import sys
-import warnings
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 
-import torch
-import torchvision
-from torch.ao import quantization as tq
-from torchvision.models import ResNet18_Weights
-from torchvision.models.quantization import ResNet18_QuantizedWeights, resnet18
+from function.inference.preprocess import IMAGENET, Preprocessing
+from modelbuild import evaluate
+from modelbuild.architectures import ARCHITECTURES
+from modelbuild.build import RANDOM_WARNING, export
+from modelbuild.errors import ExportError
+from modelbuild.quantization import BACKENDS, default_backend, quantize, quiet_torch_deprecations
+from modelbuild.weights import float_model
 
-from function.inference.preprocess import CROP_SIZE, MEAN, RESIZE_SIZE, STD
-from modelbuild import calibration
-
-BACKENDS = ("fbgemm", "x86", "qnnpack")
-RANDOM_WARNING = "RANDOM WEIGHTS - NOT FOR PRODUCTION: predictions are meaningless."
-
-
-class ExportError(Exception):
-    """A build failure with a message meant for the person running the build."""
-
-
-@contextmanager
-def quiet_torch_deprecations() -> Iterator[None]:
-    """torch 2.14 flags eager-mode quantization and TorchScript as deprecated. Both still work
-    and are what the runtime loads without torchvision; hundreds of lines of these warnings
-    would bury the build's real output."""
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", DeprecationWarning)
-        warnings.simplefilter("ignore", FutureWarning)
-        warnings.filterwarnings("ignore", message=".*reduce_range will be deprecated.*")
-        warnings.filterwarnings("ignore", message=".*quantized tensor creation.*")
-        yield
+# The names other code and the tests import from here, the build's entry point.
+__all__ = [
+    "BACKENDS",
+    "RANDOM_WARNING",
+    "ExportError",
+    "default_backend",
+    "export",
+    "float_model",
+    "main",
+    "quantize",
+    "quiet_torch_deprecations",
+]
 
 
-def default_backend() -> str:
-    """PyTorch's "x86" engine picks FBGEMM or oneDNN kernels per operator: measured 2.6x
-    faster than plain fbgemm on this project's benchmark machine (docs/BENCHMARKS.md)."""
-    return "qnnpack" if platform.machine().lower() in ("arm64", "aarch64") else "x86"
-
-
-def quantize(model: torch.nn.Module, backend: str, batches: list[torch.Tensor]) -> torch.nn.Module:
-    """Static post-training quantization: fuse conv+bn+relu, observe activations, convert."""
-    torch.backends.quantized.engine = backend
-    with quiet_torch_deprecations():
-        model.eval()
-        model.fuse_model()
-        model.qconfig = tq.get_default_qconfig(backend)
-        tq.prepare(model, inplace=True)
-        with torch.inference_mode():
-            for batch in batches:
-                model(batch)
-        return tq.convert(model, inplace=True)
-
-
-def _reestimate_batchnorm(model: torch.nn.Module, batches: list[torch.Tensor]) -> None:
-    """Give randomly initialised BatchNorm layers real statistics.
-
-    A freshly initialised ResNet's logits barely depend on the input, so every photo lands
-    on the same class and no accuracy test can tell a broken pipeline from a working one.
-    """
-    for module in model.modules():
-        if isinstance(module, torch.nn.BatchNorm2d):
-            module.reset_running_stats()
-            module.momentum = None  # a plain average over all batches
-    model.train()
-    with torch.no_grad():
-        for batch in batches:
-            model(batch)
-    model.eval()
-
-
-OFFLINE_HINT = (
-    "Without network, build with WEIGHTS=random (tests and smoke runs only, not for "
-    "production) or WEIGHTS=/path/to/resnet18_state_dict.pt CALIBRATION_DIR=/path/to/images."
-)
-
-
-def _download(load):
+def _three_floats(text: str) -> tuple[float, float, float]:
     try:
-        return load()
-    except OSError as exc:  # URLError, socket and SSL failures are all OSErrors
-        raise ExportError(
-            f"Could not download torchvision's ImageNet weights ({exc}). " + OFFLINE_HINT
-        ) from exc
+        values = tuple(float(part) for part in text.split(","))
+    except ValueError:
+        values = ()
+    if len(values) != 3:
+        raise argparse.ArgumentTypeError(f"expected three comma-separated numbers, got {text!r}")
+    return values  # type: ignore[return-value]
 
 
-def float_model(weights: str, calibration_dir: Path | None, seed: int):
-    """The fp32 quantizable ResNet-18, its calibration batches and a provenance record."""
-    torch.manual_seed(seed)
-    model = resnet18(weights=None, quantize=False).eval()
-    if weights == "random":
-        batches = calibration.batches(calibration_dir, seed)
-        _reestimate_batchnorm(model, batches)
-        source = f"random init, seed {seed}, BatchNorm re-estimated on calibration images"
-        return model, batches, {"weights": "random", "weights_source": source}
-    if weights == "imagenet":
-        state = _download(lambda: ResNet18_Weights.IMAGENET1K_V1.get_state_dict(progress=False))
-        provenance = {"weights": "imagenet", "weights_source": "IMAGENET1K_V1 (fp32)"}
-    else:
-        path = Path(weights)
-        if not path.is_file():
-            raise ExportError(
-                f"WEIGHTS={weights!r} is neither 'imagenet', 'random' nor a file. "
-                "Give the path of a ResNet-18 fp32 state_dict saved with torch.save."
-            )
-        state = torch.load(path, map_location="cpu", weights_only=True)
-        provenance = {"weights": "path", "weights_source": f"state_dict {path.name}"}
-    if calibration_dir is None:
-        raise ExportError(
-            "Quantizing fp32 weights needs calibration images: set CALIBRATION_DIR to a "
-            "folder of a few dozen representative photos (JPEG or PNG)."
-        )
-    model.load_state_dict(state)
-    return model, calibration.batches(calibration_dir, seed), provenance
-
-
-def build_model(weights: str, backend: str, calibration_dir: Path | None, seed: int):
-    """Return (quantized module, metadata describing where the weights came from)."""
-    if weights == "imagenet" and (backend != "qnnpack" or calibration_dir is None):
-        # torchvision's own int8 weights: 69.49% top-1 against 69.76% for fp32. They were
-        # calibrated with fbgemm's qconfig; the x86 and qnnpack engines re-pack and run them
-        # unchanged. Give CALIBRATION_DIR with qnnpack to calibrate for qnnpack instead.
-        torch.backends.quantized.engine = backend
-        model = _download(
-            lambda: resnet18(weights=ResNet18_QuantizedWeights.IMAGENET1K_FBGEMM_V1, quantize=True)
-        )
-        return model, {"weights": "imagenet", "weights_source": "IMAGENET1K_FBGEMM_V1"}
-    model, batches, provenance = float_model(weights, calibration_dir, seed)
-    return quantize(model, backend, batches), provenance
-
-
-def export(out_dir: Path, weights: str, backend: str, calibration_dir: Path | None, seed: int = 0):
-    if backend not in BACKENDS:
-        raise ExportError(f"QUANT_BACKEND must be one of {', '.join(BACKENDS)}, not {backend!r}.")
-    if backend not in torch.backends.quantized.supported_engines:
-        raise ExportError(f"This torch build has no {backend!r} quantized engine.")
-    with quiet_torch_deprecations():
-        model, provenance = build_model(weights, backend, calibration_dir, seed)
-        scripted = torch.jit.freeze(torch.jit.script(model.eval()))
-    example = torch.zeros(1, 3, CROP_SIZE, CROP_SIZE)
-    with torch.inference_mode():
-        scripted(example)  # fail the build, not the first request, if the graph cannot run
-    out_dir.mkdir(parents=True, exist_ok=True)
-    model_path = out_dir / "model.pt"
-    torch.jit.save(scripted, str(model_path))
-    labels = ResNet18_Weights.IMAGENET1K_V1.meta["categories"]
-    (out_dir / "labels.json").write_text(json.dumps(labels, indent=0) + "\n")
-    metadata = {
-        "architecture": "resnet18",
-        **provenance,
-        "production_ready": provenance["weights"] != "random",
-        "warning": RANDOM_WARNING if provenance["weights"] == "random" else None,
-        "quantization": {"scheme": "static int8 post-training", "backend": backend},
-        "torch_version": torch.__version__,
-        "torchvision_version": torchvision.__version__,
-        "num_classes": len(labels),
-        "preprocessing": {
-            "resize": RESIZE_SIZE,
-            "crop": CROP_SIZE,
-            "interpolation": "bilinear, antialiased",
-            "mean": list(MEAN),
-            "std": list(STD),
-        },
-        "sha256": hashlib.sha256(model_path.read_bytes()).hexdigest(),
-    }
-    (out_dir / "metadata.json").write_text(json.dumps(metadata, indent=2) + "\n")
-    return metadata
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    add = parser.add_argument
+    add("--out", type=Path, default=Path(os.environ.get("MODEL_DIR", "model")))
+    add("--weights", default=os.environ.get("WEIGHTS", "imagenet"), help="imagenet|random|PATH")
+    add("--arch", choices=sorted(ARCHITECTURES), default="resnet18")
+    add("--labels", type=Path, help="class names: one per line, or a JSON list")
+    add("--backend", choices=BACKENDS, default=os.environ.get("QUANT_BACKEND") or default_backend())
+    calibration_env = os.environ.get("CALIBRATION_DIR")
+    add("--calibration-dir", type=Path, default=Path(calibration_env) if calibration_env else None)
+    add("--eval-dir", type=Path, help="one folder of images per label: measure what int8 cost")
+    add("--max-accuracy-drop", type=float, default=evaluate.DEFAULT_MAX_DROP, help="top-1 points")
+    add("--resize", type=int, default=IMAGENET.resize, help="shorter side before the crop")
+    add("--crop", type=int, default=IMAGENET.crop, help="center crop, the model's input size")
+    add("--mean", type=_three_floats, default=IMAGENET.mean, help="R,G,B on the 0..1 scale")
+    add("--std", type=_three_floats, default=IMAGENET.std, help="R,G,B on the 0..1 scale")
+    add("--seed", type=int, default=0)
+    return parser
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--out", type=Path, default=Path(os.environ.get("MODEL_DIR", "model")))
-    parser.add_argument("--weights", default=os.environ.get("WEIGHTS", "imagenet"))
-    parser.add_argument(
-        "--backend", choices=BACKENDS, default=os.environ.get("QUANT_BACKEND") or default_backend()
-    )
-    calibration_env = os.environ.get("CALIBRATION_DIR")
-    parser.add_argument(
-        "--calibration-dir", type=Path, default=Path(calibration_env) if calibration_env else None
-    )
-    parser.add_argument("--seed", type=int, default=0)
-    args = parser.parse_args(argv)
+    args = _parser().parse_args(argv)
     try:
-        metadata = export(args.out, args.weights, args.backend, args.calibration_dir, args.seed)
-    except (ExportError, calibration.CalibrationError) as exc:
+        preprocessing = Preprocessing(args.resize, args.crop, args.mean, args.std)
+    except ValueError as exc:
+        print(f"error: preprocessing: {exc}", file=sys.stderr)
+        return 2
+    try:
+        metadata = export(
+            args.out,
+            args.weights,
+            args.backend,
+            args.calibration_dir,
+            args.seed,
+            arch=args.arch,
+            labels_path=args.labels,
+            eval_dir=args.eval_dir,
+            max_drop=args.max_accuracy_drop,
+            preprocessing=preprocessing,
+        )
+    except ExportError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
-    print(f"wrote {args.out}/model.pt  weights={metadata['weights']}  backend={args.backend}")
+    print(
+        f"wrote {args.out}/model.pt  arch={args.arch}  classes={metadata['num_classes']}  "
+        f"weights={metadata['weights']}  backend={args.backend}"
+    )
     if metadata["warning"]:
         print(metadata["warning"])
     return 0

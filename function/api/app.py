@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -13,6 +14,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from function import __version__
 from function.api.routes import classify, health
+from function.inference.classifier import get_classifier
 from function.shared import errors
 from function.shared.observability import ObservabilityMiddleware, logger
 from function.shared.settings import get_settings
@@ -22,7 +24,8 @@ HTTP_ERROR_CODES = {404: "not_found", 405: "method_not_allowed"}
 app = FastAPI(
     title="Image classification API",
     version=__version__,
-    description="Top-k ImageNet classes for an image, from an int8-quantized ResNet-18. "
+    description="Top-k classes for an image, from an int8-quantized ResNet: ImageNet's 1000 "
+    "classes by default, or the classes of the model you built (GET /health shows which). "
     "Every response carries an `x-request-id` header; error bodies repeat it.",
 )
 
@@ -99,3 +102,16 @@ app.add_middleware(ObservabilityMiddleware)
 
 app.include_router(classify.router)
 app.include_router(health.router)
+_fastapi_openapi = app.openapi
+
+
+def _openapi_with_model_limits() -> dict[str, Any]:
+    """FastAPI's schema (cached after the first call), plus the loaded model's limits."""
+    schema = _fastapi_openapi()
+    # Without a model /docs still works; the model's own error shows on /classify and /health.
+    with contextlib.suppress(errors.ModelUnavailable):
+        classify.document_top_k_limit(schema, get_classifier().num_classes)
+    return schema
+
+
+app.openapi = _openapi_with_model_limits  # type: ignore[method-assign]

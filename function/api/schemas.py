@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Any
 from pydantic import BaseModel, ConfigDict, Field
 
 from function.api.media_types import RAW_BODY_MEDIA_TYPES
+from function.api.model_card import ModelCard
 
 if TYPE_CHECKING:
     from function.inference.classifier import Classifier, Prediction
@@ -15,9 +16,12 @@ if TYPE_CHECKING:
 class PredictionOut(BaseModel):
     model_config = ConfigDict(populate_by_name=True)
 
-    label: str = Field(alias="class", description="ImageNet class name.", examples=["tabby"])
-    index: int = Field(ge=0, le=999, description="ImageNet class index.", examples=[281])
-    probability: float = Field(ge=0.0, le=1.0, description="Softmax over all 1000 classes.")
+    label: str = Field(
+        alias="class", description="Class name, from the model's labels.", examples=["tabby"]
+    )
+    # No upper bound here: it is the model's num_classes - 1 (GET /health), not a constant.
+    index: int = Field(ge=0, description="Class index in the model's output.", examples=[281])
+    probability: float = Field(ge=0.0, le=1.0, description="Softmax over all the model's classes.")
 
     @classmethod
     def of(cls, prediction: Prediction) -> PredictionOut:
@@ -45,7 +49,7 @@ class ClassifyResponse(BaseModel):
     warning: str | None = Field(description="Why the predictions must not be trusted, or null.")
 
 
-class HealthResponse(BaseModel):
+class HealthResponse(ModelCard):
     status: str = Field(examples=["ok"])
     model: ModelRef
     weights: str = Field(description="'imagenet', 'path' (a local state_dict) or 'random'.")

@@ -13,7 +13,7 @@ import numpy as np
 import torch
 
 from function.inference.model_thread import available_cpus, on_model_thread
-from function.inference.preprocess import CROP_SIZE, MEAN, RESIZE_SIZE, STD
+from function.inference.preprocess import IMAGENET, Preprocessing
 from function.shared.errors import ModelUnavailable
 from function.shared.settings import get_settings
 
@@ -28,12 +28,23 @@ class Prediction:
 
 
 class Classifier:
-    def __init__(self, module: torch.jit.ScriptModule, labels: list[str], metadata: dict[str, Any]):
+    def __init__(
+        self,
+        module: torch.jit.ScriptModule,
+        labels: list[str],
+        metadata: dict[str, Any],
+        preprocessing: Preprocessing = IMAGENET,
+    ):
         self.module = module
         self.labels = labels
         self.metadata = metadata
+        self.preprocessing = preprocessing
         self.version: str = metadata["sha256"][:12]
         self.warmed_up = False
+
+    @property
+    def num_classes(self) -> int:
+        return len(self.labels)
 
     @classmethod
     def load(cls, model_dir: Path, threads: int = 0) -> Classifier:
@@ -45,13 +56,16 @@ class Classifier:
                 "(or `make model WEIGHTS=random` offline; random weights are not for production)."
             )
         metadata = json.loads(files[2].read_text())
-        labels = json.loads(files[1].read_text())
-        _check_preprocessing(metadata)
+        labels = json.loads(files[1].read_bytes())  # UTF-8, whatever the locale
+        preprocessing = _preprocessing(metadata)
         if len(labels) != metadata["num_classes"]:
-            raise ModelUnavailable(f"labels.json has {len(labels)} labels, expected 1000.")
+            raise ModelUnavailable(
+                f"labels.json has {len(labels)} labels, but metadata.json says the model has "
+                f"{metadata['num_classes']} classes: rebuild the model with `make model`."
+            )
         engine = metadata["quantization"]["backend"]
         module = on_model_thread(_load_module, files[0], engine, threads or available_cpus())
-        return cls(module, labels, metadata)
+        return cls(module, labels, metadata, preprocessing)
 
     def warm_up(self) -> None:
         """Run the first inferences during init, so no request pays for them.
@@ -61,13 +75,14 @@ class Classifier:
         """
         if self.warmed_up:
             return
-        blank = np.zeros((1, 3, CROP_SIZE, CROP_SIZE), dtype=np.float32)
+        crop = self.preprocessing.crop
+        blank = np.zeros((1, 3, crop, crop), dtype=np.float32)
         for _ in range(WARM_UP_RUNS):
             self.predict(blank, top_k=1)
         self.warmed_up = True
 
     def predict(self, batch: np.ndarray, top_k: int) -> list[list[Prediction]]:
-        """Top-k classes for each image of a (N, 3, 224, 224) float32 batch."""
+        """Top-k classes for each image of a (N, 3, crop, crop) float32 batch."""
         values, indices = on_model_thread(self._ranked, batch, min(top_k, len(self.labels)))
         return [
             [
@@ -101,13 +116,12 @@ def _load_module(path: Path, engine: str, threads: int) -> torch.jit.ScriptModul
     return module.eval()
 
 
-def _check_preprocessing(metadata: dict[str, Any]) -> None:
-    expected = {"resize": RESIZE_SIZE, "crop": CROP_SIZE, "mean": list(MEAN), "std": list(STD)}
-    actual = {key: metadata["preprocessing"][key] for key in expected}
-    if actual != expected:
-        raise ModelUnavailable(
-            f"The model was built for preprocessing {actual}, but this runtime does {expected}."
-        )
+def _preprocessing(metadata: dict[str, Any]) -> Preprocessing:
+    """The resize, crop, mean and std the model was trained with, as the build recorded them."""
+    try:
+        return Preprocessing.from_metadata(metadata["preprocessing"])
+    except (KeyError, ValueError) as exc:
+        raise ModelUnavailable(f"metadata.json has no usable preprocessing: {exc}") from exc
 
 
 @lru_cache(maxsize=1)

@@ -25,8 +25,8 @@ def classify_bytes(
             image_format=image.format, image_width=image.width, image_height=image.height
         )
         details["image_megapixels"] = round(image.width * image.height / 1e6, 3)
-        image = load_rgb(image, data, settings.max_image_pixels)
+        image = load_rgb(image, data, settings.max_image_pixels, model.preprocessing.resize)
     with stage(details, "preprocess"):
-        batch = to_model_input(image)[None]
+        batch = to_model_input(image, model.preprocessing)[None]
     with stage(details, "inference"):
         return model.predict(batch, top_k)[0]

@@ -10,6 +10,7 @@ from fastapi.testclient import TestClient
 from photos import photo_bytes
 
 from function.api.dependencies import current_model, current_settings
+from function.inference.preprocess import IMAGENET
 from function.shared.settings import Settings
 
 JPEG = photo_bytes("chelsea")
@@ -136,6 +137,9 @@ def test_unknown_routes_and_methods(client: TestClient) -> None:
 
 def test_unexpected_exception_is_a_plain_500_without_traceback(client, caplog) -> None:
     class BrokenModel:
+        num_classes = 1000
+        preprocessing = IMAGENET
+
         def predict(self, *args, **kwargs):
             raise RuntimeError("secret internal detail")
 

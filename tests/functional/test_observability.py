@@ -11,6 +11,7 @@ import pytest
 from fastapi.testclient import TestClient
 from photos import photo_bytes
 
+from function.inference.preprocess import IMAGENET
 from function.shared.observability import NAMESPACE, logger
 
 EVENTS = Path(__file__).resolve().parents[2] / "events"
@@ -100,6 +101,9 @@ def test_unhandled_error_is_logged_with_its_request_id(client: TestClient, log_l
     from function.api.dependencies import current_model
 
     class Broken:
+        num_classes = 1000
+        preprocessing = IMAGENET
+
         def predict(self, *args, **kwargs):
             raise RuntimeError("boom")
 

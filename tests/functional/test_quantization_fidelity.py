@@ -2,7 +2,7 @@
 
 A freshly initialised ResNet answers almost the same for every input, so a naive top-5
 comparison passes whatever happens. The export therefore re-estimates the random model's
-BatchNorm statistics (modelbuild.export._reestimate_batchnorm), which makes its top-1 vary
+BatchNorm statistics (modelbuild.weights.reestimate_batchnorm), which makes its top-1 vary
 from photo to photo (asserted below), and the comparison uses the logits *centred over
 the batch*: that removes the input-independent part and leaves what the image changed.
 

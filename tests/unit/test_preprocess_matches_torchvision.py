@@ -13,7 +13,14 @@ from photos import PHOTOS, photo
 from PIL import Image
 from torchvision import transforms
 
-from function.inference.preprocess import CROP_SIZE, MEAN, STD, to_model_input
+from function.inference.preprocess import (
+    CROP_SIZE,
+    IMAGENET,
+    MEAN,
+    STD,
+    Preprocessing,
+    to_model_input,
+)
 
 TORCHVISION_PIPELINE = transforms.Compose(
     [
@@ -79,3 +86,52 @@ def test_detects_a_broken_pipeline() -> None:
     expected = torch.as_tensor(TORCHVISION_PIPELINE(image)).numpy()
     shifted = to_model_input(image.crop((1, 0, image.width, image.height)))
     assert np.abs(shifted - expected).max() > 1e-2
+
+
+@pytest.mark.parametrize(
+    "preprocessing",
+    [
+        Preprocessing(resize=112, crop=96, mean=(0.5, 0.5, 0.5), std=(0.25, 0.25, 0.25)),
+        Preprocessing(resize=384, crop=384, mean=(0.0, 0.0, 0.0), std=(1.0, 1.0, 1.0)),
+        Preprocessing(resize=160, crop=128, mean=(0.6, 0.4, 0.3), std=(0.2, 0.3, 0.1)),
+    ],
+    ids=["small", "no-crop-unnormalised", "uneven-constants"],
+)
+@pytest.mark.parametrize("name", ["chelsea", "rocket", "camera"])
+def test_a_models_own_preprocessing_matches_torchvision(preprocessing, name) -> None:
+    """metadata.json may record any resize, crop, mean and std; the runtime follows them."""
+    pipeline = transforms.Compose(
+        [
+            transforms.Resize(preprocessing.resize),
+            transforms.CenterCrop(preprocessing.crop),
+            transforms.ToTensor(),
+            transforms.Normalize(preprocessing.mean, preprocessing.std),
+        ]
+    )
+    image = photo(name).convert("RGB")
+    actual = to_model_input(image, preprocessing)
+    assert actual.shape == (3, preprocessing.crop, preprocessing.crop)
+    np.testing.assert_allclose(actual, pipeline(image).numpy(), rtol=0, atol=1e-5)
+
+
+def test_metadata_round_trip() -> None:
+    custom = Preprocessing(resize=112, crop=96, mean=(0.5, 0.5, 0.5), std=(0.25, 0.25, 0.25))
+    assert Preprocessing.from_metadata(custom.as_metadata()) == custom
+    assert Preprocessing.from_metadata(IMAGENET.as_metadata()) == IMAGENET == Preprocessing()
+
+
+@pytest.mark.parametrize(
+    "record",
+    [
+        {"resize": 256, "crop": 300, "mean": [0.5] * 3, "std": [0.2] * 3},  # crop > resize
+        {"resize": 256, "crop": 8, "mean": [0.5] * 3, "std": [0.2] * 3},  # crop too small
+        {"resize": 256, "crop": 224, "mean": [0.5] * 2, "std": [0.2] * 3},
+        {"resize": 256, "crop": 224, "mean": [0.5] * 3, "std": [0.2, 0.0, 0.2]},
+        {"resize": 256, "crop": 224, "mean": [0.5] * 3},
+        {"resize": "big", "crop": 224, "mean": [0.5] * 3, "std": [0.2] * 3},
+        {"resize": 256, "crop": 224, "mean": None, "std": [0.2] * 3},
+    ],
+)
+def test_malformed_records_are_refused(record) -> None:
+    with pytest.raises(ValueError):  # noqa: PT011 - every kind of malformed record
+        Preprocessing.from_metadata(record)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Request, Response
 
@@ -17,6 +17,23 @@ from function.shared import errors
 from function.shared.settings import Settings
 
 router = APIRouter()
+# The upper bound depends on the model loaded, so it is checked in the route, not in Query().
+TOP_K_DESCRIPTION = (
+    "How many classes to return: 1 to the model's `num_classes` (GET /health). "
+    "Default 5, or every class of a model with fewer."
+)
+DEFAULT_TOP_K = 5
+
+
+def resolve_top_k(requested: int, explicit: bool, model: Classifier) -> int:
+    """The caller's top_k, checked against this model; the default shrinks to fit a small one."""
+    if not explicit:
+        return min(requested, model.num_classes)
+    if requested > model.num_classes:
+        raise errors.InvalidParameter(
+            f"top_k: must be at most {model.num_classes}, the number of classes of this model."
+        )
+    return requested
 
 
 @router.post(
@@ -32,8 +49,9 @@ async def classify(
     response: Response,
     model: Annotated[Classifier, Depends(current_model)],
     settings: Annotated[Settings, Depends(current_settings)],
-    top_k: Annotated[int, Query(ge=1, le=1000, description="How many classes to return.")] = 5,
+    top_k: Annotated[int, Query(ge=1, description=TOP_K_DESCRIPTION)] = DEFAULT_TOP_K,
 ) -> schemas.ClassifyResponse:
+    top_k = resolve_top_k(top_k, "top_k" in request.query_params, model)
     data = await read_image(request, settings)
     request.scope["state"]["details"]["image_bytes"] = len(data)
     try:
@@ -53,3 +71,11 @@ async def classify(
         production_ready=status.production_ready,
         warning=status.warning,
     )
+
+
+def document_top_k_limit(openapi: dict[str, Any], num_classes: int) -> None:
+    """Put the loaded model's class count into the served schema as top_k's maximum."""
+    parameters = openapi["paths"]["/classify"]["post"].get("parameters", [])
+    for parameter in parameters:
+        if parameter["name"] == "top_k":
+            parameter["schema"]["maximum"] = num_classes

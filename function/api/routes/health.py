@@ -1,4 +1,5 @@
-"""GET /health: which model is loaded, whether it is fit for production, and the limits."""
+"""GET /health: the model card (which model, from what, how accurate in int8), whether it
+is fit for production, and the limits."""
 
 from __future__ import annotations
 
@@ -21,6 +22,7 @@ async def health(
 ) -> schemas.HealthResponse:
     meta = model.metadata
     return schemas.HealthResponse(
+        **schemas.ModelCard.fields(meta),
         status="ok",
         model=schemas.ModelRef.of(model),
         weights=meta["weights"],
