@@ -11,7 +11,7 @@ from __future__ import annotations
 import io
 
 import pytest
-from conftest import make_lambda_context
+from lambda_context import make_lambda_context
 from photos import photo
 from sam_local.gateway import SamLocalGateway, sam_local_gateway
 
