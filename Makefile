@@ -11,6 +11,8 @@ PORT ?= 8000
 HOST ?= 127.0.0.1
 QUANT_BACKEND ?=
 CALIBRATION_DIR ?=
+# torchscript (default; torch in the image) or onnx (ONNX Runtime int8; no torch in the image)
+FORMAT ?= torchscript
 
 # WEIGHTS: imagenet (default, downloads), random (offline, NOT for production), or a path.
 ifeq ($(origin WEIGHTS),undefined)
@@ -27,7 +29,8 @@ export MODEL_DIR
 help:
 	@echo "make run      serve the API on http://$(HOST):$(PORT) (uvicorn, builds the model if missing)"
 	@echo "make test     lint, unit, functional and template tests"
-	@echo "make model    build $(MODEL_DIR)/ (WEIGHTS=imagenet|random|PATH, QUANT_BACKEND=fbgemm|x86|qnnpack)"
+	@echo "make model    build $(MODEL_DIR)/ (WEIGHTS=imagenet|random|PATH, QUANT_BACKEND=fbgemm|x86|qnnpack,"
+	@echo "              FORMAT=torchscript|onnx)"
 	@echo "make events   regenerate the sample Lambda events in events/"
 	@echo "make fuzz     fuzz the decoder for FUZZ_SECONDS (default 300) with atheris"
 	@echo "make audit    pip-audit the pinned requirements (needs network)"
@@ -54,7 +57,7 @@ venv: $(VENV)/.installed
 tools: $(TOOLS)/.installed $(CHECKOV)/.installed
 
 model: venv
-	$(PY) -m modelbuild.export --out $(MODEL_DIR) --weights $(WEIGHTS) \
+	$(PY) -m modelbuild.export --out $(MODEL_DIR) --weights $(WEIGHTS) --format $(FORMAT) \
 		$(if $(QUANT_BACKEND),--backend $(QUANT_BACKEND)) \
 		$(if $(CALIBRATION_DIR),--calibration-dir $(CALIBRATION_DIR))
 

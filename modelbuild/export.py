@@ -1,7 +1,9 @@
 """Build-time model export: `python -m modelbuild.export` (or `make model`).
 
-Writes model.pt (frozen TorchScript, static int8), labels.json and metadata.json.
-Never imported at runtime: it needs torchvision, which the Lambda image does not ship.
+Writes model.pt (frozen TorchScript, static int8) or, with --format onnx, model.onnx (ONNX
+Runtime static int8, modelbuild.onnx_export), plus labels.json and metadata.json, whose
+"format" tells the runtime which backend to load. Never imported at runtime: it needs
+torchvision, which the Lambda image does not ship.
 """
 
 from __future__ import annotations
@@ -27,6 +29,7 @@ from function.inference.preprocess import CROP_SIZE, MEAN, RESIZE_SIZE, STD
 from modelbuild import calibration
 
 BACKENDS = ("fbgemm", "x86", "qnnpack")
+FORMATS = ("torchscript", "onnx")
 RANDOM_WARNING = "RANDOM WEIGHTS - NOT FOR PRODUCTION: predictions are meaningless."
 
 
@@ -144,28 +147,37 @@ def build_model(weights: str, backend: str, calibration_dir: Path | None, seed: 
     return quantize(model, backend, batches), provenance
 
 
-def export(out_dir: Path, weights: str, backend: str, calibration_dir: Path | None, seed: int = 0):
+def export(
+    out_dir: Path,
+    weights: str,
+    backend: str,
+    calibration_dir: Path | None,
+    seed: int = 0,
+    model_format: str = "torchscript",
+):
+    if model_format not in FORMATS:
+        raise ExportError(f"FORMAT must be one of {', '.join(FORMATS)}, not {model_format!r}.")
     if backend not in BACKENDS:
         raise ExportError(f"QUANT_BACKEND must be one of {', '.join(BACKENDS)}, not {backend!r}.")
     if backend not in torch.backends.quantized.supported_engines:
         raise ExportError(f"This torch build has no {backend!r} quantized engine.")
-    with quiet_torch_deprecations():
-        model, provenance = build_model(weights, backend, calibration_dir, seed)
-        scripted = torch.jit.freeze(torch.jit.script(model.eval()))
-    example = torch.zeros(1, 3, CROP_SIZE, CROP_SIZE)
-    with torch.inference_mode():
-        scripted(example)  # fail the build, not the first request, if the graph cannot run
     out_dir.mkdir(parents=True, exist_ok=True)
-    model_path = out_dir / "model.pt"
-    torch.jit.save(scripted, str(model_path))
+    if model_format == "onnx":
+        model_path, provenance, quantization = _export_onnx(out_dir, weights, calibration_dir, seed)
+    else:
+        model_path, provenance = _export_torchscript(
+            out_dir, weights, backend, calibration_dir, seed
+        )
+        quantization = {"scheme": "static int8 post-training", "backend": backend}
     labels = ResNet18_Weights.IMAGENET1K_V1.meta["categories"]
     (out_dir / "labels.json").write_text(json.dumps(labels, indent=0) + "\n")
     metadata = {
         "architecture": "resnet18",
+        "format": model_format,
         **provenance,
         "production_ready": provenance["weights"] != "random",
         "warning": RANDOM_WARNING if provenance["weights"] == "random" else None,
-        "quantization": {"scheme": "static int8 post-training", "backend": backend},
+        "quantization": quantization,
         "torch_version": torch.__version__,
         "torchvision_version": torchvision.__version__,
         "num_classes": len(labels),
@@ -182,6 +194,41 @@ def export(out_dir: Path, weights: str, backend: str, calibration_dir: Path | No
     return metadata
 
 
+def _export_torchscript(out_dir, weights, backend, calibration_dir, seed):
+    with quiet_torch_deprecations():
+        model, provenance = build_model(weights, backend, calibration_dir, seed)
+        scripted = torch.jit.freeze(torch.jit.script(model.eval()))
+    example = torch.zeros(1, 3, CROP_SIZE, CROP_SIZE)
+    with torch.inference_mode():
+        scripted(example)  # fail the build, not the first request, if the graph cannot run
+    model_path = out_dir / "model.pt"
+    torch.jit.save(scripted, str(model_path))
+    (out_dir / "model.onnx").unlink(missing_ok=True)  # never leave the other format behind
+    return model_path, provenance
+
+
+def _export_onnx(out_dir, weights, calibration_dir, seed):
+    """The same fp32 weights and calibration images as the TorchScript build, quantized by
+    ONNX Runtime. ImageNet weights need CALIBRATION_DIR: torchvision's int8 model has no ONNX
+    counterpart, and synthetic scenes are no calibration for real photos."""
+    from modelbuild import onnx_export  # needs onnx and onnxruntime, only for this format
+
+    with quiet_torch_deprecations():
+        model, batches, provenance = float_model(weights, calibration_dir, seed)
+        model_path = out_dir / "model.onnx"
+        onnx_export.export_int8(model, batches, model_path)
+    (out_dir / "model.pt").unlink(missing_ok=True)
+    import onnxruntime
+
+    quantization = {
+        "scheme": "static int8 post-training, QDQ, per-channel weights",
+        "backend": "onnxruntime",
+        "onnxruntime_version": onnxruntime.__version__,
+        "opset": onnx_export.OPSET,
+    }
+    return model_path, provenance, quantization
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--out", type=Path, default=Path(os.environ.get("MODEL_DIR", "model")))
@@ -194,13 +241,19 @@ def main(argv: list[str] | None = None) -> int:
         "--calibration-dir", type=Path, default=Path(calibration_env) if calibration_env else None
     )
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument(
+        "--format", choices=FORMATS, default=os.environ.get("MODEL_FORMAT") or "torchscript"
+    )
     args = parser.parse_args(argv)
     try:
-        metadata = export(args.out, args.weights, args.backend, args.calibration_dir, args.seed)
+        metadata = export(
+            args.out, args.weights, args.backend, args.calibration_dir, args.seed, args.format
+        )
     except (ExportError, calibration.CalibrationError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
-    print(f"wrote {args.out}/model.pt  weights={metadata['weights']}  backend={args.backend}")
+    backend = metadata["quantization"]["backend"]
+    print(f"wrote {args.out}/ ({args.format})  weights={metadata['weights']}  backend={backend}")
     if metadata["warning"]:
         print(metadata["warning"])
     return 0

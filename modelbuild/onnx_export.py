@@ -1,0 +1,77 @@
+"""Build-time ONNX export: fp32 weights to a static int8 ONNX model (MODEL_FORMAT=onnx).
+
+The fp32 network is exported with torch's ONNX exporter, then quantized by ONNX Runtime's
+own tools: QDQ format, int8 weights per output channel, uint8 activations whose ranges come
+from calibration batches preprocessed exactly as the runtime does (modelbuild.calibration).
+"""
+
+from __future__ import annotations
+
+import tempfile
+from pathlib import Path
+
+import numpy as np
+import torch
+
+INPUT_NAME = "input"
+OUTPUT_NAME = "logits"
+# The exporter's TorchScript-based path (dynamo=False) handles this plain CNN in a second;
+# opset 17 is what ONNX Runtime's quantizer and every current runtime support.
+OPSET = 17
+
+
+class _Batches:
+    """onnxruntime.quantization's CalibrationDataReader protocol over our batches."""
+
+    def __init__(self, batches: list[torch.Tensor]) -> None:
+        self._items = iter([{INPUT_NAME: batch.numpy()} for batch in batches])
+
+    def get_next(self) -> dict[str, np.ndarray] | None:
+        return next(self._items, None)
+
+    def rewind(self) -> None:  # part of the reader protocol; one pass is all we need
+        pass
+
+
+def export_fp32(model: torch.nn.Module, path: Path) -> None:
+    torch.onnx.export(
+        model.eval(),
+        (torch.zeros(1, 3, 224, 224),),
+        str(path),
+        input_names=[INPUT_NAME],
+        output_names=[OUTPUT_NAME],
+        dynamic_axes={INPUT_NAME: {0: "batch"}, OUTPUT_NAME: {0: "batch"}},
+        opset_version=OPSET,
+        dynamo=False,
+    )
+
+
+def quantize_int8(fp32_path: Path, out_path: Path, batches: list[torch.Tensor]) -> None:
+    from onnxruntime.quantization import QuantFormat, QuantType, quant_pre_process, quantize_static
+
+    with tempfile.TemporaryDirectory() as scratch:
+        # Shape inference and graph folding first, as ONNX Runtime's docs advise: the
+        # quantizer then sees Conv+BatchNorm folded, as the TorchScript build fuses them.
+        prepared = Path(scratch) / "prepared.onnx"
+        quant_pre_process(str(fp32_path), str(prepared))
+        quantize_static(
+            str(prepared),
+            str(out_path),
+            _Batches(batches),
+            quant_format=QuantFormat.QDQ,
+            per_channel=True,
+            activation_type=QuantType.QUInt8,
+            weight_type=QuantType.QInt8,
+        )
+
+
+def export_int8(model: torch.nn.Module, batches: list[torch.Tensor], out_path: Path) -> None:
+    """Write the int8 QDQ model to out_path, and fail the build if ONNX Runtime cannot run it."""
+    import onnxruntime
+
+    with tempfile.TemporaryDirectory() as scratch:
+        fp32_path = Path(scratch) / "fp32.onnx"
+        export_fp32(model, fp32_path)
+        quantize_int8(fp32_path, out_path, batches)
+    session = onnxruntime.InferenceSession(str(out_path), providers=["CPUExecutionProvider"])
+    session.run(None, {INPUT_NAME: np.zeros((1, 3, 224, 224), dtype=np.float32)})
