@@ -24,7 +24,7 @@ endif
 
 export MODEL_DIR
 
-.PHONY: help venv tools model run test lint events fuzz audit bench clean
+.PHONY: help venv tools model run test test-onnx-newer-pythons lint events fuzz audit bench clean
 
 help:
 	@echo "make run      serve the API on http://$(HOST):$(PORT) (uvicorn, builds the model if missing)"
@@ -36,7 +36,7 @@ help:
 	@echo "make audit    pip-audit the pinned requirements (needs network)"
 	@echo "make bench    measure and rewrite docs/BENCHMARKS.md"
 
-$(VENV)/.installed: requirements.txt requirements-dev.txt
+$(VENV)/.installed: requirements.txt requirements-dev.txt requirements-onnx-export.txt
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt
 	touch $@
@@ -80,6 +80,34 @@ lint: venv
 
 test: venv tools lint
 	REQUIRE_TOOLS=1 $(PY) -m pytest
+	$(MAKE) --no-print-directory test-onnx-newer-pythons
+
+# The ONNX-format and SnapStart tests again on every Python 3.12+ that pyenv has (Lambda's
+# SnapStart runtimes are 3.12+), each in a small virtualenv with requirements-onnx-test.txt:
+# no torch there, so an import of it fails the run. The model is built by .venv (it needs
+# torch). Nothing to do where no such Python is installed.
+PYENV_ROOT ?= $(HOME)/.pyenv
+NEWER_PYTHONS := $(wildcard $(PYENV_ROOT)/versions/3.1[2-9].*/bin/python3)
+ONNX_TEST_MODEL := .cache/onnx-test-model
+
+$(ONNX_TEST_MODEL)/metadata.json: $(VENV)/.installed modelbuild/export.py modelbuild/onnx_export.py
+	$(PY) -m modelbuild.export --out $(ONNX_TEST_MODEL) --weights random --format onnx
+
+test-onnx-newer-pythons: $(if $(NEWER_PYTHONS),$(ONNX_TEST_MODEL)/metadata.json)
+	@for python in $(NEWER_PYTHONS); do \
+		version=$$($$python -c 'import platform; print(platform.python_version())'); \
+		venv=.venv-onnx-$$version; \
+		if [ ! -f $$venv/.installed ] || [ requirements-onnx-test.txt -nt $$venv/.installed ] \
+			|| [ requirements-onnx.txt -nt $$venv/.installed ]; then \
+			$$python -m venv $$venv && $$venv/bin/python -m pip install --quiet \
+				--disable-pip-version-check -r requirements-onnx-test.txt && touch $$venv/.installed \
+				|| exit 1; \
+		fi; \
+		echo "ONNX-format tests on Python $$version (no torch)"; \
+		ONNX_MODEL_DIR=$(CURDIR)/$(ONNX_TEST_MODEL) $$venv/bin/python -m pytest -q \
+			-p no:cacheprovider --confcutdir=tests/onnx tests/onnx tests/unit/test_snapstart.py \
+			|| exit 1; \
+	done
 
 # Coverage-guided fuzzing of the decoder, bounded in time; not part of `make test`.
 # Findings (crash-*, timeout-*, oom-*) land in .fuzz/; copy each into tests/fuzz/regressions/.
@@ -109,4 +137,4 @@ events: venv
 	$(PY) tests/make_events.py
 
 clean:
-	rm -rf $(VENV) $(TOOLS) $(CHECKOV) .venv-audit $(MODEL_DIR) .pytest_cache .ruff_cache .hypothesis .fuzz
+	rm -rf $(VENV) $(TOOLS) $(CHECKOV) .venv-audit .venv-onnx-* .cache $(MODEL_DIR) .pytest_cache .ruff_cache .hypothesis .fuzz
