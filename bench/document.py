@@ -17,7 +17,17 @@ def targets(r: dict) -> list[list[object]]:
     ours, p50 = cold["ours"]["total"], {size: v["p50"] for size, v in warm["ours"].items()}
     int8 = model["int8 TorchScript, x86 engine (ours)"] / model["int8 ONNX Runtime (static QDQ)"]
     rss = memory["serving_peak_after_4000x3000"] / memory["torch_and_model_only_peak"]
+    onnx_p50 = warm["onnx"]["640x480"]["p50"]
+    footprint = r["footprint_mib"]
+    closure = footprint["onnx_runtime_total"] / footprint["runtime_without_cuda"]
     checks = [
+        (
+            "ONNX cold start vs `import torch` floor",
+            cold["onnx"]["total"] / cold["floor"]["total"],
+            0.35,
+        ),
+        ("ONNX warm p50, 640x480, vs TorchScript", onnx_p50 / p50["640x480"], 1.3),
+        ("ONNX runtime closure vs CPU-torch runtime closure", closure, 0.2),
         ("cold start vs `import torch` floor", ours / cold["floor"]["total"], 1.25),
         ("cold start vs tutorial baseline", ours / cold["tutorial"]["total"], 0.5),
         (
@@ -37,7 +47,7 @@ def targets(r: dict) -> list[list[object]]:
 
 def analysis(r: dict) -> str:
     cold, seq = r["cold_start_ms"], r["cold_start_ms"]["sequential"]
-    floor, ours, ort = cold["floor"]["total"], cold["ours"]["total"], cold["ort-int8"]["total"]
+    floor, ours, ort = cold["floor"]["total"], cold["ours"]["total"], cold["onnx"]["total"]
     big, small = r["stages_ms"]["4000x3000"], r["stages_ms"]["640x480"]
     return f"""## The gaps, and why
 
@@ -50,10 +60,11 @@ the first request (first use of the multipart parser, anyio, Pillow's decoder). 
 already cut: no torchvision (the tutorial's imports cost {cold["tutorial"]["other_imports"]:.0f}
 ms), no X-Ray SDK unless tracing is on (about 200 ms), explicit Pillow plugins, TorchScript's
 simple executor (warm-up 28 ms instead of 57 ms), and async dependencies (no thread hops).
-What remains is the web stack the project is built on and one model load. What would close
-it: the planned ONNX Runtime backend, whose cold start here is {ort:.0f} ms
+What remains is the web stack the project is built on and one model load. What closes it:
+the ONNX Runtime backend (`MODEL_FORMAT=onnx`), whose cold start here is {ort:.0f} ms
 ({ort / floor:.2f}x the torch floor, {ort / ours:.2f}x ours) because it never imports torch, and
-Lambda SnapStart, which restores an initialised process instead of running init.
+Lambda SnapStart, which restores an initialised process instead of running init
+([SNAPSTART.md](SNAPSTART.md)).
 
 **4000x3000 against 640x480**: the reduced-size decode works (the 12 MP JPEG decodes to
 500x375 in {big["decode_ms"]:.1f} ms instead of about 57 ms, and its preprocessing costs
@@ -100,12 +111,20 @@ def render(r: dict) -> str:
         ["ours, serving, after the 4000x3000 requests", "serving_peak_after_4000x3000"],
         ["only `import torch` and `torch.jit.load(model.pt)`", "torch_and_model_only_peak"],
         ["tutorial baseline, serving, after its 4000x3000 requests", "tutorial_serving_peak"],
+        [
+            "ours with ONNX Runtime, serving, after the 4000x3000 requests",
+            "onnx_serving_peak_after_4000x3000",
+        ],
     ]
     memory_table = table(
         ["process", "peak RSS (VmHWM), MiB"],
         [[name, mem[key] // 1024] for name, key in memory_rows],
     )
     footprint_rows = [
+        [
+            "ONNX runtime (`requirements-onnx.txt`, the MODEL_FORMAT=onnx image)",
+            "onnx_runtime_total",
+        ],
         ["runtime (`requirements.txt`, the Lambda image)", "runtime_total"],
         ["build (runtime + torchvision)", "build_total"],
         ["torchvision and what only it needs", "torchvision_and_extra_deps"],
@@ -163,16 +182,17 @@ run that warms the page cache; milliseconds per phase.
   Powertools, our modules), "model load" (`torch.jit.load`), "warm up" (two inferences).
 - `tutorial`: `bench/tutorial_app.py`: torchvision, an fp32 eager ResNet-18 built at import,
   no warm-up, torchvision transforms, the labels file read on every request.
-- `ort-fp32`, `ort-int8`: the same app and handler with an ONNX Runtime model
-  (`bench/ort_backend.py`); "runtime import" is `import onnxruntime`; no torch at all.
+- `onnx`: the same handler with a `make model FORMAT=onnx` model (static int8 QDQ, ONNX
+  Runtime); "runtime import" is `import onnxruntime`; no torch in the process at all.
 
 ![cold start](bench-cold-start.png)
 
 ## Warm latency
 
 Per request through the Lambda handler (Mangum, multipart REST event, JSON logs and EMF
-metrics on), after two untimed requests, in one serving process per variant. `ours_1_thread`
-is ours with `TORCH_THREADS=1`, for the cost model.
+metrics on), after two untimed requests, in one serving process per variant. `onnx` is ours
+with the ONNX Runtime model. `ours_1_thread` is ours with `TORCH_THREADS=1`, for the cost
+model.
 
 {table(["variant", "image", "p50 ms", "p95 ms", "p99 ms", "n"], warm_rows)}
 
