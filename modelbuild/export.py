@@ -163,7 +163,11 @@ def export(
         raise ExportError(f"This torch build has no {backend!r} quantized engine.")
     out_dir.mkdir(parents=True, exist_ok=True)
     if model_format == "onnx":
-        model_path, provenance, quantization = _export_onnx(out_dir, weights, calibration_dir, seed)
+        from modelbuild import onnx_export  # needs onnx and onnxruntime, only for this format
+
+        model_path, provenance, quantization = onnx_export.export_model(
+            out_dir, weights, calibration_dir, seed
+        )
     else:
         model_path, provenance = _export_torchscript(
             out_dir, weights, backend, calibration_dir, seed
@@ -205,28 +209,6 @@ def _export_torchscript(out_dir, weights, backend, calibration_dir, seed):
     torch.jit.save(scripted, str(model_path))
     (out_dir / "model.onnx").unlink(missing_ok=True)  # never leave the other format behind
     return model_path, provenance
-
-
-def _export_onnx(out_dir, weights, calibration_dir, seed):
-    """The same fp32 weights and calibration images as the TorchScript build, quantized by
-    ONNX Runtime. ImageNet weights need CALIBRATION_DIR: torchvision's int8 model has no ONNX
-    counterpart, and synthetic scenes are no calibration for real photos."""
-    from modelbuild import onnx_export  # needs onnx and onnxruntime, only for this format
-
-    with quiet_torch_deprecations():
-        model, batches, provenance = float_model(weights, calibration_dir, seed)
-        model_path = out_dir / "model.onnx"
-        onnx_export.export_int8(model, batches, model_path)
-    (out_dir / "model.pt").unlink(missing_ok=True)
-    import onnxruntime
-
-    quantization = {
-        "scheme": "static int8 post-training, QDQ, per-channel weights",
-        "backend": "onnxruntime",
-        "onnxruntime_version": onnxruntime.__version__,
-        "opset": onnx_export.OPSET,
-    }
-    return model_path, provenance, quantization
 
 
 def main(argv: list[str] | None = None) -> int:

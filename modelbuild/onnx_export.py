@@ -13,6 +13,8 @@ from pathlib import Path
 import numpy as np
 import torch
 
+from modelbuild.export import float_model, quiet_torch_deprecations
+
 INPUT_NAME = "input"
 OUTPUT_NAME = "logits"
 # The exporter's TorchScript-based path (dynamo=False) handles this plain CNN in a second;
@@ -75,3 +77,24 @@ def export_int8(model: torch.nn.Module, batches: list[torch.Tensor], out_path: P
         quantize_int8(fp32_path, out_path, batches)
     session = onnxruntime.InferenceSession(str(out_path), providers=["CPUExecutionProvider"])
     session.run(None, {INPUT_NAME: np.zeros((1, 3, 224, 224), dtype=np.float32)})
+
+
+def export_model(out_dir: Path, weights: str, calibration_dir: Path | None, seed: int):
+    """model.onnx from the same fp32 weights and calibration images as the TorchScript
+    build; returns (path, provenance, quantization record) for metadata.json. ImageNet
+    weights need CALIBRATION_DIR: torchvision's int8 model has no ONNX counterpart, and
+    synthetic scenes are no calibration for real photos."""
+    import onnxruntime
+
+    with quiet_torch_deprecations():
+        model, batches, provenance = float_model(weights, calibration_dir, seed)
+        model_path = out_dir / "model.onnx"
+        export_int8(model, batches, model_path)
+    (out_dir / "model.pt").unlink(missing_ok=True)  # never leave the other format behind
+    quantization = {
+        "scheme": "static int8 post-training, QDQ, per-channel weights",
+        "backend": "onnxruntime",
+        "onnxruntime_version": onnxruntime.__version__,
+        "opset": OPSET,
+    }
+    return model_path, provenance, quantization
