@@ -130,3 +130,17 @@ def test_a_missing_model_file_is_named(onnx_model_dir: Path, tmp_path: Path) -> 
         (tmp_path / name).write_bytes((onnx_model_dir / name).read_bytes())
     with pytest.raises(ModelUnavailable, match=r"model\.onnx.*make model"):
         Classifier.load(tmp_path)
+
+
+def test_a_torchscript_model_in_an_image_without_torch_names_the_fix(onnx_model_dir, tmp_path):
+    """Runs where torch is absent (the Python 3.12+ run): the ONNX image's situation."""
+    import importlib.util
+
+    if importlib.util.find_spec("torch") is not None:
+        pytest.skip("torch is installed here")
+    (tmp_path / "labels.json").write_bytes((onnx_model_dir / "labels.json").read_bytes())
+    (tmp_path / "model.pt").write_bytes(b"not used")
+    metadata = json.loads((onnx_model_dir / "metadata.json").read_text())
+    (tmp_path / "metadata.json").write_text(json.dumps({**metadata, "format": "torchscript"}))
+    with pytest.raises(ModelUnavailable, match="MODEL_FORMAT"):
+        Classifier.load(tmp_path)
