@@ -78,3 +78,21 @@ def test_state_dict_with_calibration_folder_builds(tmp_path: Path) -> None:
     assert metadata["weights"] == "path"
     assert metadata["production_ready"] is True
     assert (tmp_path / "model" / "model.pt").stat().st_size > 5_000_000
+
+
+def test_an_unknown_model_format_is_refused(tmp_path: Path) -> None:
+    with pytest.raises(export.ExportError, match="FORMAT must be one of torchscript, onnx"):
+        export.export(tmp_path, "random", "x86", None, model_format="tflite")
+
+
+def test_onnx_with_imagenet_weights_needs_calibration_photos(tmp_path, monkeypatch, capsys):
+    """torchvision's int8 model has no ONNX counterpart: the fp32 weights are calibrated
+    here, and synthetic scenes are no calibration for production."""
+    state = export.resnet18(weights=None, quantize=False).state_dict()
+    monkeypatch.setattr(
+        type(ResNet18_Weights.IMAGENET1K_V1), "get_state_dict", lambda *a, **k: state
+    )
+    args = ["--out", str(tmp_path), "--weights", "imagenet", "--format", "onnx"]
+    assert export.main(args) == 2
+    assert "CALIBRATION_DIR" in capsys.readouterr().err
+    assert not (tmp_path / "model.onnx").exists()
