@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import copy
 import json
+import os
 import platform
 import sys
 import time
@@ -111,6 +112,7 @@ def model_only_timings(built: dict) -> dict[str, float]:
 
 def main() -> None:
     started = time.monotonic()
+    load_at_start = os.getloadavg()[0]
     OUT.mkdir(parents=True, exist_ok=True)
     built = build_models()
     events = write_events()
@@ -151,6 +153,8 @@ def main() -> None:
             "cpus_available": available_cpus(),
             "python": platform.python_version(),
             "torch": torch.__version__,
+            # Other jobs on a shared machine distort every number; the ratios less so.
+            "load_average_1min": [round(load_at_start, 2), round(os.getloadavg()[0], 2)],
         },
         "cold_start_ms": cold,
         "warm_ms": {
