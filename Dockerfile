@@ -3,6 +3,9 @@
 #   runtime: CPU-only torch and the runtime requirements (no torchvision), code and model
 # Build with `sam build` (template.yaml Metadata) or:
 #   docker build --build-arg WEIGHTS=imagenet -t image-classifier .
+# MODEL_FORMAT=onnx exports an ONNX Runtime int8 model instead, and the runtime stage then
+# installs requirements-onnx.txt: no torch at all (needs CALIBRATION_DIR with imagenet weights):
+#   docker build --build-arg MODEL_FORMAT=onnx --build-arg CALIBRATION_DIR=build-inputs/calibration .
 
 # Lambda's Python 3.12+ base images run Amazon Linux 2023 (glibc 2.34); 3.11 and older run
 # Amazon Linux 2 (glibc 2.26), which cannot install torch 2.14's manylinux_2_28 wheels.
@@ -33,16 +36,20 @@ ARG RESIZE=
 ARG CROP=
 ARG MEAN=
 ARG STD=
+# torchscript (model.pt, torch in the image) | onnx (model.onnx, ONNX Runtime, no torch)
+ARG MODEL_FORMAT=torchscript
 WORKDIR /build
-COPY requirements.txt ./
+COPY requirements.txt requirements-onnx-export.txt ./
 RUN pip install --no-cache-dir --index-url ${TORCH_INDEX_URL} \
         torch==${TORCH_VERSION} torchvision==${TORCHVISION_VERSION} \
-    && pip install --no-cache-dir -r requirements.txt
+    && pip install --no-cache-dir -r requirements.txt \
+    && if [ "${MODEL_FORMAT}" = onnx ]; then \
+        pip install --no-cache-dir -r requirements-onnx-export.txt; fi
 COPY function/ function/
 COPY modelbuild/ modelbuild/
 COPY build-inputs/ build-inputs/
 RUN python -m modelbuild.export --out /build/model --weights "${WEIGHTS}" --arch "${ARCH}" \
-        --max-accuracy-drop "${MAX_ACCURACY_DROP}" \
+        --format "${MODEL_FORMAT}" --max-accuracy-drop "${MAX_ACCURACY_DROP}" \
         ${QUANT_BACKEND:+--backend "${QUANT_BACKEND}"} \
         ${CALIBRATION_DIR:+--calibration-dir "${CALIBRATION_DIR}"} \
         ${LABELS:+--labels "${LABELS}"} \
@@ -53,10 +60,16 @@ RUN python -m modelbuild.export --out /build/model --weights "${WEIGHTS}" --arch
 FROM public.ecr.aws/lambda/python:${PYTHON_VERSION} AS runtime
 ARG TORCH_VERSION
 ARG TORCH_INDEX_URL
-COPY requirements.txt ./
-RUN pip install --no-cache-dir --index-url ${TORCH_INDEX_URL} torch==${TORCH_VERSION} \
-    && pip install --no-cache-dir -r requirements.txt \
-    && rm requirements.txt
+ARG MODEL_FORMAT=torchscript
+COPY requirements.txt requirements-onnx.txt ./
+# The runtime picks its backend from model/metadata.json; install only that backend's engine.
+RUN if [ "${MODEL_FORMAT}" = onnx ]; then \
+        pip install --no-cache-dir -r requirements-onnx.txt; \
+    else \
+        pip install --no-cache-dir --index-url ${TORCH_INDEX_URL} torch==${TORCH_VERSION} \
+        && pip install --no-cache-dir -r requirements.txt; \
+    fi \
+    && rm requirements.txt requirements-onnx.txt
 COPY function/ ${LAMBDA_TASK_ROOT}/function/
 COPY --from=builder /build/model/ ${LAMBDA_TASK_ROOT}/model/
 # modelbuild/ (export, calibration; needs torchvision) is copied into the builder stage only.

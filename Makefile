@@ -18,6 +18,8 @@ CUSTOM_MODEL_VARS := ARCH LABELS EVAL_DIR MAX_ACCURACY_DROP RESIZE CROP MEAN STD
 $(foreach var,$(CUSTOM_MODEL_VARS),$(if $(filter environment,$(origin $(var))),$(eval undefine $(var))))
 ARCH ?= resnet18
 MAX_ACCURACY_DROP ?= 2
+# torchscript (default; torch in the image) or onnx (ONNX Runtime int8; no torch in the image)
+FORMAT ?= torchscript
 
 # WEIGHTS: imagenet (default, downloads), random (offline, NOT for production), or a path.
 ifeq ($(origin WEIGHTS),undefined)
@@ -29,12 +31,13 @@ endif
 
 export MODEL_DIR
 
-.PHONY: help venv tools model run test lint events fuzz audit bench clean
+.PHONY: help venv tools model run test test-onnx-newer-pythons lint events fuzz audit bench clean
 
 help:
 	@echo "make run      serve the API on http://$(HOST):$(PORT) (uvicorn, builds the model if missing)"
 	@echo "make test     lint, unit, functional and template tests"
-	@echo "make model    build $(MODEL_DIR)/ (WEIGHTS=imagenet|random|PATH, QUANT_BACKEND=fbgemm|x86|qnnpack)"
+	@echo "make model    build $(MODEL_DIR)/ (WEIGHTS=imagenet|random|PATH, QUANT_BACKEND=fbgemm|x86|qnnpack,"
+	@echo "              FORMAT=torchscript|onnx)"
 	@echo "              your own: WEIGHTS=ckpt.pt LABELS=labels.txt ARCH=resnet50 CALIBRATION_DIR=... EVAL_DIR=..."
 	@echo "make events   regenerate the sample Lambda events in events/"
 	@echo "make fuzz     fuzz the decoder for FUZZ_SECONDS (default 300) with atheris"
@@ -50,7 +53,7 @@ TORCH_INDEX_URL ?= https://download.pytorch.org/whl/cpu
 TORCH_INDEX_TIMEOUT ?= 3
 TORCH_PINS = $(shell grep -hE '^torch(vision)?==' requirements.txt requirements-dev.txt)
 
-$(VENV)/.installed: requirements.txt requirements-dev.txt
+$(VENV)/.installed: requirements.txt requirements-dev.txt requirements-onnx-export.txt
 	$(PYTHON) -m venv $(VENV)
 	@index=$$($(PYTHON) scripts/torch_index.py "$(TORCH_INDEX_URL)" $(TORCH_INDEX_TIMEOUT)) && \
 	if [ -n "$$index" ]; then \
@@ -77,7 +80,7 @@ tools: $(TOOLS)/.installed $(CHECKOV)/.installed
 
 model: venv
 	$(PY) -m modelbuild.export --out $(MODEL_DIR) --weights $(WEIGHTS) --arch $(ARCH) \
-		--max-accuracy-drop $(MAX_ACCURACY_DROP) \
+		--format $(FORMAT) --max-accuracy-drop $(MAX_ACCURACY_DROP) \
 		$(if $(QUANT_BACKEND),--backend $(QUANT_BACKEND)) \
 		$(if $(CALIBRATION_DIR),--calibration-dir $(CALIBRATION_DIR)) \
 		$(if $(LABELS),--labels $(LABELS)) \
@@ -104,6 +107,34 @@ lint: venv
 
 test: venv tools lint
 	REQUIRE_TOOLS=1 $(PY) -m pytest
+	$(MAKE) --no-print-directory test-onnx-newer-pythons
+
+# The ONNX-format and SnapStart tests again on every Python 3.12+ that pyenv has (Lambda's
+# SnapStart runtimes are 3.12+), each in a small virtualenv with requirements-onnx-test.txt:
+# no torch there, so an import of it fails the run. The model is built by .venv (it needs
+# torch). Nothing to do where no such Python is installed.
+PYENV_ROOT ?= $(HOME)/.pyenv
+NEWER_PYTHONS := $(wildcard $(PYENV_ROOT)/versions/3.1[2-9].*/bin/python3)
+ONNX_TEST_MODEL := .cache/onnx-test-model
+
+$(ONNX_TEST_MODEL)/metadata.json: $(VENV)/.installed modelbuild/export.py modelbuild/onnx_export.py
+	$(PY) -m modelbuild.export --out $(ONNX_TEST_MODEL) --weights random --format onnx
+
+test-onnx-newer-pythons: $(if $(NEWER_PYTHONS),$(ONNX_TEST_MODEL)/metadata.json)
+	@for python in $(NEWER_PYTHONS); do \
+		version=$$($$python -c 'import platform; print(platform.python_version())'); \
+		venv=.venv-onnx-$$version; \
+		if [ ! -f $$venv/.installed ] || [ requirements-onnx-test.txt -nt $$venv/.installed ] \
+			|| [ requirements-onnx.txt -nt $$venv/.installed ]; then \
+			$$python -m venv $$venv && $$venv/bin/python -m pip install --quiet \
+				--disable-pip-version-check -r requirements-onnx-test.txt && touch $$venv/.installed \
+				|| exit 1; \
+		fi; \
+		echo "ONNX-format tests on Python $$version (no torch)"; \
+		ONNX_MODEL_DIR=$(CURDIR)/$(ONNX_TEST_MODEL) $$venv/bin/python -m pytest -q \
+			-p no:cacheprovider --confcutdir=tests/onnx tests/onnx tests/unit/test_snapstart.py \
+			|| exit 1; \
+	done
 
 # Coverage-guided fuzzing of the decoder, bounded in time; not part of `make test`.
 # Findings (crash-*, timeout-*, oom-*) land in .fuzz/; copy each into tests/fuzz/regressions/.
@@ -133,4 +164,4 @@ events: venv
 	$(PY) tests/make_events.py
 
 clean:
-	rm -rf $(VENV) $(TOOLS) $(CHECKOV) .venv-audit $(MODEL_DIR) .pytest_cache .ruff_cache .hypothesis .fuzz
+	rm -rf $(VENV) $(TOOLS) $(CHECKOV) .venv-audit .venv-onnx-* .cache $(MODEL_DIR) .pytest_cache .ruff_cache .hypothesis .fuzz

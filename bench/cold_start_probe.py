@@ -5,7 +5,7 @@ the end of each phase, as JSON. The phases follow what Lambda does: start the in
 import, load the model, warm up (all in the init phase), then serve the first request.
 VARIANT is `floor` (only `import torch`), `ours` (function.handler.handler, the Dockerfile
 CMD), `sequential` (ours, each init step run alone), `tutorial` (bench/tutorial_app.py), or
-`ort` (ONNX Runtime through our app).
+`onnx` (the same handler with MODEL_DIR holding a MODEL_FORMAT=onnx model: no torch).
 """
 
 import time
@@ -26,14 +26,10 @@ def mark(phase: str) -> None:
     stamps[phase] = time.monotonic()
 
 
-if variant == "ort":
+if variant == "onnx":
     import onnxruntime  # noqa: F401
 
     mark("runtime_import")
-    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-    from bench.ort_backend import install_as_function_model
-
-    install_as_function_model()
 else:
     import torch  # noqa: F401
 
@@ -50,7 +46,7 @@ if variant == "tutorial":
     mark("model_load")  # the tutorial builds its model at import and never warms up
     mark("warm_up")
     handler = tutorial_app.handler
-elif variant in ("ours", "ort"):
+elif variant in ("ours", "onnx"):
     # The Dockerfile CMD as Lambda's init runs it: imports, model load and warm-up.
     from function.handler import handler
 

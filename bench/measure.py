@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import resource
 import statistics
 import subprocess
 import sys
@@ -49,15 +50,21 @@ def last_json_line(stdout: str) -> dict:
 
 
 def cold_start_once(variant: str, event: Path, env: dict[str, str]) -> dict[str, float]:
-    """Phase durations in ms, from the parent's spawn to the first response."""
+    """Phase durations in ms, from the parent's spawn to the first response, and the CPU
+    time the child used (user + system): on a machine shared with other work, wall time
+    stretches with the competition, CPU time much less."""
     spawned = time.monotonic()
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     stamps = last_json_line(run_probe("cold_start_probe.py", [variant, str(event)], env))
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
     durations, previous = {}, spawned
     for phase in PHASES:
         if phase in stamps:
             durations[phase] = (stamps[phase] - previous) * 1000
             previous = stamps[phase]
     durations["total"] = (previous - spawned) * 1000
+    used = (after.ru_utime + after.ru_stime) - (before.ru_utime + before.ru_stime)
+    durations["cpu"] = used * 1000
     return durations
 
 

@@ -50,7 +50,10 @@ def footprint() -> dict[str, float]:
     def without_cuda(sizes: dict[str, float]) -> float:
         return sum(v for k, v in sizes.items() if not CUDA_ONLY.match(k)) - cuda_in_torch
 
+    onnx_runtime = installed_mib(requirement_names(REPO / "requirements-onnx.txt"))
     return {
+        "onnx_runtime_total": sum(onnx_runtime.values()),
+        "onnxruntime": onnx_runtime.get("onnxruntime", 0.0),
         "runtime_total": sum(runtime.values()),
         "build_total": sum(build.values()),
         "runtime_without_cuda": without_cuda(runtime),
@@ -90,13 +93,17 @@ def chart_latency(results: dict, path: Path) -> None:
     sizes = list(results["warm_ms"]["ours"])
     figure, axis = plt.subplots(figsize=(8, 4.5))
     for offset, (name, label) in enumerate(
-        [("ours", "ours (int8 TorchScript)"), ("tutorial", "tutorial baseline (fp32 eager)")]
+        [
+            ("ours", "ours (int8 TorchScript)"),
+            ("onnx", "ours (int8 ONNX Runtime)"),
+            ("tutorial", "tutorial baseline (fp32 eager)"),
+        ]
     ):
         data = results["warm_ms"][name]
         p50 = [data[s]["p50"] for s in sizes]
         p99 = [data[s]["p99"] for s in sizes]
-        xs = [i + (offset - 0.5) * 0.38 for i in range(len(sizes))]
-        axis.bar(xs, p50, width=0.36, label=f"{label}, p50")
+        xs = [i + (offset - 1) * 0.27 for i in range(len(sizes))]
+        axis.bar(xs, p50, width=0.25, label=f"{label}, p50")
         axis.errorbar(
             xs,
             p50,

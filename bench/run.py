@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import copy
 import json
+import os
 import platform
 import sys
 import time
@@ -24,11 +25,12 @@ sys.path[1:1] = [str(REPO), str(REPO / "tests")]
 import measure  # noqa: E402
 import report  # noqa: E402
 from make_events import BOUNDARY, multipart, rest_event  # noqa: E402
-from ort_backend import OrtClassifier, export_onnx_models  # noqa: E402
 from photos import encode, photo  # noqa: E402
 
 from function.inference.model_thread import available_cpus  # noqa: E402
+from function.inference.onnx_backend import OnnxBackend  # noqa: E402
 from modelbuild.export import export, float_model, quiet_torch_deprecations  # noqa: E402
+from modelbuild.onnx_export import export_fp32  # noqa: E402
 
 OUT = measure.BENCH / "out"
 SIZES = {
@@ -67,13 +69,16 @@ def write_events() -> dict[str, Path]:
 
 
 def build_models() -> dict:
-    """One set of fp32 weights; our int8 TorchScript, the tutorial's fp32 and ONNX from it."""
-    model_dir = OUT / "model"
+    """One set of fp32 weights: our int8 TorchScript and int8 ONNX (both `make model`
+    exports), the tutorial's fp32, and an fp32 ONNX file for the model-only comparison."""
+    model_dir, onnx_dir = OUT / "model", OUT / "model-onnx"
     export(model_dir, "random", "x86", None, seed=0)
-    fp32, batches, _ = float_model("random", None, seed=0)
+    export(onnx_dir, "random", "x86", None, seed=0, model_format="onnx")
+    fp32, _, _ = float_model("random", None, seed=0)
     torch.save(fp32.state_dict(), OUT / "fp32_state_dict.pt")
-    onnx = export_onnx_models(OUT / "onnx", copy.deepcopy(fp32), batches)
-    return {"model_dir": model_dir, "fp32": fp32, "onnx": onnx}
+    with quiet_torch_deprecations():
+        export_fp32(copy.deepcopy(fp32), OUT / "fp32.onnx")
+    return {"model_dir": model_dir, "onnx_dir": onnx_dir, "fp32": fp32}
 
 
 def load_int8(model_dir: Path, engine: str) -> torch.jit.ScriptModule:
@@ -90,7 +95,6 @@ def model_only_timings(built: dict) -> dict[str, float]:
     fp32 = built["fp32"].eval()
     with quiet_torch_deprecations():
         scripted = torch.jit.freeze(torch.jit.script(copy.deepcopy(fp32)))
-    labels = json.loads((built["model_dir"] / "labels.json").read_text())
     threads = available_cpus()
     fbgemm, x86 = (load_int8(built["model_dir"], engine) for engine in ("fbgemm", "x86"))
     models = {
@@ -98,9 +102,9 @@ def model_only_timings(built: dict) -> dict[str, float]:
         "fp32 TorchScript, frozen": measure.torch_forward(scripted),
         "int8 TorchScript, fbgemm engine": measure.torch_forward(fbgemm, "fbgemm"),
         "int8 TorchScript, x86 engine (ours)": measure.torch_forward(x86, "x86"),
-        "fp32 ONNX Runtime": OrtClassifier(built["onnx"]["fp32"], labels, threads).logits,
-        "int8 ONNX Runtime (static QDQ)": OrtClassifier(
-            built["onnx"]["int8"], labels, threads
+        "fp32 ONNX Runtime": OnnxBackend(OUT / "fp32.onnx", threads).logits,
+        "int8 ONNX Runtime (static QDQ)": OnnxBackend(
+            built["onnx_dir"] / "model.onnx", threads
         ).logits,
     }
     return measure.model_only(models)
@@ -108,6 +112,7 @@ def model_only_timings(built: dict) -> dict[str, float]:
 
 def main() -> None:
     started = time.monotonic()
+    load_at_start = os.getloadavg()[0]
     OUT.mkdir(parents=True, exist_ok=True)
     built = build_models()
     events = write_events()
@@ -116,6 +121,7 @@ def main() -> None:
         BENCH_FP32_WEIGHTS=str(OUT / "fp32_state_dict.pt"),
         BENCH_LABELS=str(built["model_dir"] / "labels.json"),
     )
+    onnx_env = {**env, "MODEL_DIR": str(built["onnx_dir"])}
     print("cold starts ...", flush=True)
     cold = measure.cold_starts(
         {
@@ -123,8 +129,7 @@ def main() -> None:
             "ours": env,
             "sequential": env,
             "tutorial": env,
-            "ort-fp32": {**env, "BENCH_ONNX_MODEL": str(built["onnx"]["fp32"])},
-            "ort-int8": {**env, "BENCH_ONNX_MODEL": str(built["onnx"]["int8"])},
+            "onnx": onnx_env,
         },
         events["640x480"],
         COLD_START_RUNS,
@@ -136,11 +141,9 @@ def main() -> None:
     one_thread = measure.warm_probe(
         "ours", [events["640x480"]], WARM_REQUESTS, {**env, "TORCH_THREADS": "1"}
     )
-    ort_int8 = measure.warm_probe(
-        "ort",
-        [events["640x480"]],
-        WARM_REQUESTS,
-        {**env, "BENCH_ONNX_MODEL": str(built["onnx"]["int8"])},
+    onnx = measure.warm_probe("ours", all_sizes, WARM_REQUESTS, onnx_env)
+    onnx_one_thread = measure.warm_probe(
+        "ours", [events["640x480"]], WARM_REQUESTS, {**onnx_env, "TORCH_THREADS": "1"}
     )
     load_only = measure.warm_probe("load_only", [], 0, env)
     print("model only, footprint ...", flush=True)
@@ -150,6 +153,8 @@ def main() -> None:
             "cpus_available": available_cpus(),
             "python": platform.python_version(),
             "torch": torch.__version__,
+            # Other jobs on a shared machine distort every number; the ratios less so.
+            "load_average_1min": [round(load_at_start, 2), round(os.getloadavg()[0], 2)],
         },
         "cold_start_ms": cold,
         "warm_ms": {
@@ -158,13 +163,17 @@ def main() -> None:
             "ours_1_thread": {
                 k: measure.percentiles(v) for k, v in one_thread["latencies_ms"].items()
             },
-            "ort_int8": {k: measure.percentiles(v) for k, v in ort_int8["latencies_ms"].items()},
+            "onnx": {k: measure.percentiles(v) for k, v in onnx["latencies_ms"].items()},
+            "onnx_1_thread": {
+                k: measure.percentiles(v) for k, v in onnx_one_thread["latencies_ms"].items()
+            },
         },
         "stages_ms": ours["stages_ms"],
         "memory_kib": {
             "serving_peak_after_4000x3000": ours["peak_rss_kib"],
             "torch_and_model_only_peak": load_only["peak_rss_kib"],
             "tutorial_serving_peak": tutorial["peak_rss_kib"],
+            "onnx_serving_peak_after_4000x3000": onnx["peak_rss_kib"],
         },
         "model_only_ms": model_only_timings(built),
         "footprint_mib": report.footprint(),

@@ -2,8 +2,8 @@
 
 Each event goes through the handler REQUESTS times after two untimed calls; prints the
 per-request milliseconds for each event and the process's peak RSS (VmHWM) at the end.
-VARIANT: `ours`, `tutorial`, `ort`, or `load_only` (import torch and load model.pt, nothing
-else: the memory reference).
+VARIANT: `ours` (either model format: MODEL_DIR decides), `tutorial`, or `load_only`
+(import torch and load model.pt, nothing else: the memory reference).
 """
 
 import json
@@ -38,10 +38,6 @@ def main() -> None:
 
         handler = tutorial_app.handler
     else:
-        if variant == "ort":
-            from bench.ort_backend import install_as_function_model
-
-            install_as_function_model()
         from function.handler import handler
     latencies = {}
     for path in event_paths:

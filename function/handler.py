@@ -2,16 +2,19 @@
 
 Importing this module is Lambda's init phase, which runs with full CPU before any request,
 so the model is loaded and warmed here, once per execution environment. Mangum's lifespan
-is off because Mangum would run it on every invocation.
+is off because Mangum would run it on every invocation. With SnapStart, this init runs once
+per published version and function.snapstart's hooks adapt each restored copy.
 """
 
 from mangum import Mangum
 
+from function import snapstart
 from function.api.app import app
 from function.inference.classifier import get_classifier
 from function.shared.observability import logger, tracer
 
 get_classifier().warm_up()
+snapstart.register()
 
 asgi_handler = Mangum(app, lifespan="off")
 

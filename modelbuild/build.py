@@ -1,4 +1,4 @@
-"""The export itself: weights in, int8 TorchScript, labels and metadata.json out."""
+"""The export itself: weights in; an int8 model (TorchScript or ONNX), labels, metadata out."""
 
 from __future__ import annotations
 
@@ -20,11 +20,15 @@ from modelbuild.labels import read_labels
 from modelbuild.quantization import BACKENDS, quantize, quiet_torch_deprecations
 
 RANDOM_WARNING = "RANDOM WEIGHTS - NOT FOR PRODUCTION: predictions are meaningless."
+FORMATS = ("torchscript", "onnx")
+TORCHSCRIPT_QUANTIZATION = {"scheme": "static int8 post-training"}
 
 
 def build_model(arch: str, source: str, backend: str, options: dict[str, Any], inputs: Inputs):
     """(fp32 model or None, int8 model, provenance, labels). The fp32 one only to evaluate."""
     spec = architecture(arch)
+    if options["model_format"] == "onnx":
+        return _build_onnx(arch, source, options, inputs)
     if (
         source == "imagenet"
         and spec.imagenet_int8
@@ -37,10 +41,31 @@ def build_model(arch: str, source: str, backend: str, options: dict[str, Any], i
         int8, provenance = weights.prequantized(spec, backend)
         fp32 = weights.imagenet_float(spec) if inputs.eval_dir else None
         return fp32, int8, provenance, labels
-    fp32, batches, provenance = weights.float_model(source, arch=arch, **options)
+    fp32, batches, provenance = weights.float_model(source, arch=arch, **_float_options(options))
     labels = inputs.check(fp32.fc.out_features)  # before the slow part, calibration
     int8 = quantize(copy.deepcopy(fp32) if inputs.eval_dir else fp32, backend, batches)
+    scripted = torch.jit.freeze(torch.jit.script(int8.eval()))
+    return (fp32 if inputs.eval_dir else None), scripted, provenance, labels
+
+
+def _build_onnx(arch: str, source: str, options: dict[str, Any], inputs: Inputs):
+    """ONNX Runtime quantizes the fp32 weights itself: torchvision's int8 model has no ONNX
+    counterpart, and synthetic scenes are no calibration for real photos."""
+    from modelbuild import onnx_export  # needs onnx and onnxruntime, only for this format
+
+    if source == "imagenet" and not options["calibration_dir"]:
+        raise ExportError(
+            "FORMAT=onnx quantizes ImageNet's fp32 weights itself: set CALIBRATION_DIR to a "
+            "folder of representative photos."
+        )
+    fp32, batches, provenance = weights.float_model(source, arch=arch, **_float_options(options))
+    labels = inputs.check(fp32.fc.out_features)
+    int8 = onnx_export.OnnxInt8(fp32, batches, options["preprocessing"].crop)
     return (fp32 if inputs.eval_dir else None), int8, provenance, labels
+
+
+def _float_options(options: dict[str, Any]) -> dict[str, Any]:
+    return {key: value for key, value in options.items() if key != "model_format"}
 
 
 @dataclass(frozen=True)
@@ -78,7 +103,10 @@ def export(
     eval_dir: Path | None = None,
     max_drop: float = evaluate.DEFAULT_MAX_DROP,
     preprocessing: Preprocessing = IMAGENET,
+    model_format: str = "torchscript",
 ) -> dict[str, Any]:
+    if model_format not in FORMATS:
+        raise ExportError(f"FORMAT must be one of {', '.join(FORMATS)}, not {model_format!r}.")
     if backend not in BACKENDS:
         raise ExportError(f"QUANT_BACKEND must be one of {', '.join(BACKENDS)}, not {backend!r}.")
     if backend not in torch.backends.quantized.supported_engines:
@@ -91,25 +119,23 @@ def export(
         "seed": seed,
         "preprocessing": preprocessing,
         "random_classes": random_classes,
+        "model_format": model_format,
     }
     inputs = Inputs(labels_path, eval_dir)
     with quiet_torch_deprecations():
         fp32, int8, provenance, (labels, labels_source) = build_model(
             arch, weights_source, backend, options, inputs
         )
-        scripted = torch.jit.freeze(torch.jit.script(int8.eval()))
     example = torch.zeros(1, 3, preprocessing.crop, preprocessing.crop)
     with torch.inference_mode():
-        scripted(example)  # fail the build, not the first request, if the graph cannot run
+        int8(example)  # fail the build, not the first request, if the graph cannot run
     evaluation = None
     if eval_dir is not None:
-        evaluation = evaluate.evaluate(fp32, scripted, eval_dir, labels, preprocessing, max_drop)
+        evaluation = evaluate.evaluate(fp32, int8, eval_dir, labels, preprocessing, max_drop)
         print(evaluate.summary(evaluation))
         evaluate.check_drop(evaluation)
     out_dir.mkdir(parents=True, exist_ok=True)
-    model_path = out_dir / "model.pt"
-    with quiet_torch_deprecations():
-        torch.jit.save(scripted, str(model_path))
+    model_path, quantization = _save(int8, out_dir, model_format, backend)
     labels_json = json.dumps(labels, indent=0, ensure_ascii=False) + "\n"
     (out_dir / "labels.json").write_text(labels_json, encoding="utf-8")
     metadata = {
@@ -119,7 +145,8 @@ def export(
         **provenance,
         "production_ready": provenance["weights"] != "random",
         "warning": RANDOM_WARNING if provenance["weights"] == "random" else None,
-        "quantization": {"scheme": "static int8 post-training", "backend": backend},
+        "format": model_format,
+        "quantization": quantization,
         "torch_version": torch.__version__,
         "torchvision_version": torchvision.__version__,
         "preprocessing": preprocessing.as_metadata(),
@@ -128,3 +155,17 @@ def export(
     }
     (out_dir / "metadata.json").write_text(json.dumps(metadata, indent=2) + "\n")
     return metadata
+
+
+def _save(int8: Any, out_dir: Path, model_format: str, backend: str) -> tuple[Path, dict[str, Any]]:
+    """Write the model file, removing the other format's, so the runtime never loads a stale one."""
+    (out_dir / "model.onnx").unlink(missing_ok=True)
+    (out_dir / "model.pt").unlink(missing_ok=True)
+    if model_format == "onnx":
+        path = out_dir / "model.onnx"
+        path.write_bytes(int8.model_bytes)
+        return path, int8.quantization
+    path = out_dir / "model.pt"
+    with quiet_torch_deprecations():
+        torch.jit.save(int8, str(path))
+    return path, {**TORCHSCRIPT_QUANTIZATION, "backend": backend}

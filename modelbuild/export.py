@@ -1,7 +1,9 @@
 """Build-time model export: `python -m modelbuild.export` (or `make model`).
 
-Writes model.pt (frozen TorchScript, static int8), labels.json and metadata.json.
-Never imported at runtime: it needs torchvision, which the Lambda image does not ship.
+Writes model.pt (frozen TorchScript, static int8) or, with --format onnx, model.onnx (ONNX
+Runtime static int8, modelbuild.onnx_export), plus labels.json and metadata.json, whose
+"format" tells the runtime which backend to load. Never imported at runtime: it needs
+torchvision, which the Lambda image does not ship.
 """
 
 from __future__ import annotations
@@ -14,7 +16,7 @@ from pathlib import Path
 from function.inference.preprocess import IMAGENET, Preprocessing
 from modelbuild import evaluate
 from modelbuild.architectures import ARCHITECTURES
-from modelbuild.build import RANDOM_WARNING, export
+from modelbuild.build import FORMATS, RANDOM_WARNING, export
 from modelbuild.errors import ExportError
 from modelbuild.quantization import BACKENDS, default_backend, quantize, quiet_torch_deprecations
 from modelbuild.weights import float_model
@@ -22,6 +24,7 @@ from modelbuild.weights import float_model
 # The names other code and the tests import from here, the build's entry point.
 __all__ = [
     "BACKENDS",
+    "FORMATS",
     "RANDOM_WARNING",
     "ExportError",
     "default_backend",
@@ -59,6 +62,7 @@ def _parser() -> argparse.ArgumentParser:
     add("--crop", type=int, default=IMAGENET.crop, help="center crop, the model's input size")
     add("--mean", type=_three_floats, default=IMAGENET.mean, help="R,G,B on the 0..1 scale")
     add("--std", type=_three_floats, default=IMAGENET.std, help="R,G,B on the 0..1 scale")
+    add("--format", choices=FORMATS, default=os.environ.get("MODEL_FORMAT") or "torchscript")
     add("--seed", type=int, default=0)
     return parser
 
@@ -82,13 +86,14 @@ def main(argv: list[str] | None = None) -> int:
             eval_dir=args.eval_dir,
             max_drop=args.max_accuracy_drop,
             preprocessing=preprocessing,
+            model_format=args.format,
         )
     except ExportError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     print(
-        f"wrote {args.out}/model.pt  arch={args.arch}  classes={metadata['num_classes']}  "
-        f"weights={metadata['weights']}  backend={args.backend}"
+        f"wrote {args.out}/ ({args.format})  arch={args.arch}  classes={metadata['num_classes']}  "
+        f"weights={metadata['weights']}  backend={metadata['quantization']['backend']}"
     )
     if metadata["warning"]:
         print(metadata["warning"])

@@ -1,17 +1,20 @@
-"""Model loading and prediction. No web-framework imports: any front end can reuse this."""
+"""Model loading and prediction. No web-framework imports: any front end can reuse this.
+
+The inference engine (TorchScript or ONNX Runtime) sits behind function.inference.backend;
+nothing here or above knows which one runs.
+"""
 
 from __future__ import annotations
 
 import json
-import warnings
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
 import numpy as np
-import torch
 
+from function.inference.backend import Backend, load_backend, model_file
 from function.inference.model_thread import available_cpus, on_model_thread
 from function.inference.preprocess import IMAGENET, Preprocessing
 from function.shared.errors import ModelUnavailable
@@ -30,12 +33,12 @@ class Prediction:
 class Classifier:
     def __init__(
         self,
-        module: torch.jit.ScriptModule,
+        backend: Backend,
         labels: list[str],
         metadata: dict[str, Any],
         preprocessing: Preprocessing = IMAGENET,
     ):
-        self.module = module
+        self.backend = backend
         self.labels = labels
         self.metadata = metadata
         self.preprocessing = preprocessing
@@ -48,24 +51,26 @@ class Classifier:
 
     @classmethod
     def load(cls, model_dir: Path, threads: int = 0) -> Classifier:
-        files = [model_dir / name for name in ("model.pt", "labels.json", "metadata.json")]
+        metadata_path, labels_path = model_dir / "metadata.json", model_dir / "labels.json"
+        files = [labels_path, metadata_path]
+        if metadata_path.is_file():
+            metadata = json.loads(metadata_path.read_text())
+            files.append(model_file(model_dir, metadata))
         missing = [str(path) for path in files if not path.is_file()]
         if missing:
             raise ModelUnavailable(
                 f"Model files missing: {', '.join(missing)}. Build them with `make model` "
                 "(or `make model WEIGHTS=random` offline; random weights are not for production)."
             )
-        metadata = json.loads(files[2].read_text())
-        labels = json.loads(files[1].read_bytes())  # UTF-8, whatever the locale
+        labels = json.loads(labels_path.read_bytes())  # UTF-8, whatever the locale
         preprocessing = _preprocessing(metadata)
         if len(labels) != metadata["num_classes"]:
             raise ModelUnavailable(
                 f"labels.json has {len(labels)} labels, but metadata.json says the model has "
                 f"{metadata['num_classes']} classes: rebuild the model with `make model`."
             )
-        engine = metadata["quantization"]["backend"]
-        module = on_model_thread(_load_module, files[0], engine, threads or available_cpus())
-        return cls(module, labels, metadata, preprocessing)
+        backend = on_model_thread(load_backend, model_dir, metadata, threads or available_cpus())
+        return cls(backend, labels, metadata, preprocessing)
 
     def warm_up(self) -> None:
         """Run the first inferences during init, so no request pays for them.
@@ -81,9 +86,14 @@ class Classifier:
             self.predict(blank, top_k=1)
         self.warmed_up = True
 
+    def set_threads(self, threads: int) -> None:
+        """Give inference `threads` CPUs (SnapStart: a restored environment may differ)."""
+        on_model_thread(self.backend.set_threads, threads)
+
     def predict(self, batch: np.ndarray, top_k: int) -> list[list[Prediction]]:
         """Top-k classes for each image of a (N, 3, crop, crop) float32 batch."""
-        values, indices = on_model_thread(self._ranked, batch, min(top_k, len(self.labels)))
+        logits = on_model_thread(self.backend.logits, batch)
+        values, indices = ranked(logits, min(top_k, len(self.labels)))
         return [
             [
                 Prediction(self.labels[index], index, probability)
@@ -92,28 +102,16 @@ class Classifier:
             for row_value, row_index in zip(values, indices, strict=True)
         ]
 
-    def _ranked(self, batch: np.ndarray, top_k: int) -> tuple[list, list]:
-        with torch.inference_mode():
-            logits = self.module(torch.from_numpy(batch))
-            probabilities = torch.softmax(logits.float(), dim=1)
-            # A stable sort, not topk: int8 logits tie often, and ties must break the same way
-            # (lowest class index first) whatever top_k is asked for.
-            values, indices = torch.sort(probabilities, dim=1, descending=True, stable=True)
-            return values[:, :top_k].tolist(), indices[:, :top_k].tolist()
 
-
-def _load_module(path: Path, engine: str, threads: int) -> torch.jit.ScriptModule:
-    torch.set_num_threads(threads)
-    # TorchScript's default profiling executor spends the first call recording shapes and the
-    # second optimising. For this frozen int8 graph the simple executor is better at every
-    # step: first call 28 ms (not 51), steady 1.86 ms (not 2.07), on the benchmark machine.
-    torch._C._jit_set_profiling_executor(False)
-    # Quantized weights are re-packed for the current engine when the module loads.
-    torch.backends.quantized.engine = engine
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", FutureWarning)  # torch.jit is "deprecated" in 2.14
-        module = torch.jit.load(str(path), map_location="cpu")
-    return module.eval()
+def ranked(logits: np.ndarray, top_k: int) -> tuple[list[list[float]], list[list[int]]]:
+    """Softmax probabilities and class indices of the top_k classes of each row, best first."""
+    shifted = logits.astype(np.float32) - logits.max(axis=1, keepdims=True)
+    exp = np.exp(shifted)
+    probabilities = exp / exp.sum(axis=1, keepdims=True)
+    # A stable sort, not argpartition: int8 logits tie often, and ties must break the same
+    # way (lowest class index first) whatever top_k is asked for.
+    order = np.argsort(-probabilities, axis=1, kind="stable")[:, :top_k]
+    return np.take_along_axis(probabilities, order, axis=1).tolist(), order.tolist()
 
 
 def _preprocessing(metadata: dict[str, Any]) -> Preprocessing:

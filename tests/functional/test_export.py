@@ -109,3 +109,18 @@ def test_random_weights_take_their_class_count_from_the_labels(tmp_path: Path) -
     assert metadata["production_ready"] is False
     saved = json.loads((tmp_path / "m" / "labels.json").read_bytes())
     assert saved == ["défaut", "rayure", "sans défaut"]
+
+
+def test_an_unknown_model_format_is_refused(tmp_path: Path) -> None:
+    with pytest.raises(export.ExportError, match="FORMAT must be one of torchscript, onnx"):
+        export.export(tmp_path, "random", "x86", None, model_format="tflite")
+
+
+def test_onnx_with_imagenet_weights_needs_calibration_photos(tmp_path, capsys) -> None:
+    """torchvision's int8 model has no ONNX counterpart: the fp32 weights are calibrated
+    here, and synthetic scenes are no calibration for production. Refused before any
+    download."""
+    args = ["--out", str(tmp_path), "--weights", "imagenet", "--format", "onnx"]
+    assert export.main(args) == 2
+    assert "CALIBRATION_DIR" in capsys.readouterr().err
+    assert not (tmp_path / "model.onnx").exists()

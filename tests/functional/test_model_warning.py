@@ -18,7 +18,7 @@ def classify(client: TestClient):
 
 def with_metadata(**changes) -> Classifier:
     model = get_classifier()
-    return Classifier(model.module, model.labels, {**model.metadata, **changes})
+    return Classifier(model.backend, model.labels, {**model.metadata, **changes})
 
 
 def test_random_weights_are_flagged_in_body_and_header(client: TestClient) -> None:

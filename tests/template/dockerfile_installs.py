@@ -49,10 +49,21 @@ def requirements_file(path: Path) -> list[Requirement]:
     return found
 
 
+# `if [ "A" = B ]; then X; else Y; fi`, the one shell conditional the Dockerfile uses (per
+# MODEL_FORMAT): after ARG substitution A is a value, so the branch taken is known statically.
+SHELL_IF = re.compile(
+    r'if \[\s*"?([^"\s]*)"?\s*=\s*"?([^"\s]*)"?\s*\];\s*then\s+(.*?);\s*(?:else\s+(.*?);\s*)?fi'
+)
+
+
+def taken_branches(command: str) -> str:
+    return SHELL_IF.sub(lambda m: m[3] if m[1] == m[2] else (m[4] or "true"), command)
+
+
 def pip_installs(command: str, context: Path) -> list[Install]:
     """The requirements of every `pip install` in one RUN command."""
     installs: list[Install] = []
-    for segment in re.split(r"&&|\|\||;", command):
+    for segment in re.split(r"&&|\|\||;", taken_branches(command)):
         words = shlex.split(segment)
         prefix = next((p for p in PIP_INSTALL if words[: len(p)] == p), None)
         if prefix is None:

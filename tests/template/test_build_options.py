@@ -68,13 +68,30 @@ def test_the_builder_stage_declares_every_custom_model_arg() -> None:
     assert set(CUSTOM_MODEL_ARGS) <= declared
 
 
+def builder_arg_defaults() -> dict[str, str]:
+    """What Docker substitutes for a build arg nobody passed: its ARG line's default."""
+    declared = [rest.partition("=") for keyword, rest in stages()[0] if keyword == "ARG"]
+    return {name: default for name, _, default in declared}
+
+
 def test_docker_build_args_reach_the_export() -> None:
-    assert_custom_build(export_arguments(dockerfile_export_command(), CUSTOM_BUILD))
+    values = {**builder_arg_defaults(), **CUSTOM_BUILD}
+    assert_custom_build(export_arguments(dockerfile_export_command(), values))
+
+
+def test_docker_model_format_reaches_the_export() -> None:
+    command = dockerfile_export_command()
+    assert _parser().parse_args(export_arguments(command, builder_arg_defaults())).format == (
+        "torchscript"
+    )
+    values = {**builder_arg_defaults(), "MODEL_FORMAT": "onnx"}
+    assert _parser().parse_args(export_arguments(command, values)).format == "onnx"
 
 
 def test_docker_defaults_build_the_imagenet_model() -> None:
-    defaults = {"WEIGHTS": "imagenet", "ARCH": "resnet18", "MAX_ACCURACY_DROP": "2"}
-    args = _parser().parse_args(export_arguments(dockerfile_export_command(), defaults))
+    args = _parser().parse_args(
+        export_arguments(dockerfile_export_command(), builder_arg_defaults())
+    )
     assert (args.weights, args.arch, args.labels, args.eval_dir) == (
         "imagenet",
         "resnet18",

@@ -26,10 +26,16 @@ class ImageBuild:
     build_args: dict[str, str] = field(default_factory=dict)
     runs_torchscript: bool = True
 
+    @property
+    def name(self) -> str:
+        return "-".join([self.dockerfile, *self.build_args.values()])
 
-# One entry per image the template can build. Another model format (ONNX) or requirements
-# set is one more entry here: its own Dockerfile, or this one with other build args.
-IMAGE_BUILDS = [ImageBuild("Dockerfile")]
+
+# One entry per image the template can build: each model format, its own requirements set.
+IMAGE_BUILDS = [
+    ImageBuild("Dockerfile"),
+    ImageBuild("Dockerfile", {"MODEL_FORMAT": "onnx"}, runs_torchscript=False),
+]
 # torch 2.14 warns that torch.jit.script, save and load are "not supported in Python 3.14+
 # and may break" (torch/jit/_script.py, _serialization.py): the export and the runtime use them.
 TORCHSCRIPT_UNSUPPORTED_FROM = (3, 14)
@@ -41,7 +47,7 @@ def build_stages(build: ImageBuild) -> list[Stage]:
 
 
 CASES = [
-    pytest.param(build, stage, architecture, id=f"{build.dockerfile}-{stage.name}-{architecture}")
+    pytest.param(build, stage, architecture, id=f"{build.name}-{stage.name}-{architecture}")
     for build in IMAGE_BUILDS
     for stage in build_stages(build)
     for architecture in ARCHITECTURES
@@ -68,7 +74,11 @@ def test_every_install_of_the_stage_has_a_wheel_for_its_base_image(
         assert install.requirement.specifier.contains(chosen.version)
     binary = sorted(f"{r.filename} [{r.tag}]" for r in resolved.values() if r.binary)
     print(f"\n{platform} {stage.name}: {len(resolved)} packages; binary:", *binary, sep="\n  ")
-    assert any(name.startswith("torch-") for name in binary)
+    # The builder always exports with torch; the runtime carries exactly one inference engine.
+    has_torch = any(name.startswith("torch-") for name in binary)
+    assert has_torch == (build.runs_torchscript or stage.name == "builder")
+    if not build.runs_torchscript:
+        assert any(name.startswith("onnxruntime-") for name in binary)
 
 
 def test_every_stage_installs_something_on_a_known_lambda_base_image() -> None:

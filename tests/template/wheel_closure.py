@@ -81,6 +81,9 @@ def choose(name: str, specifier: SpecifierSet, platform: Platform, index: str) -
         elif sdist:
             releases[sdist[1]].append((len(preference), file, None))
     allowed = [version for version in releases if specifier.contains(version)]
+    # pip takes a pre-release only when nothing else fits (or --pre); packaging 26's
+    # SpecifierSet.contains admits them, so they are filtered here.
+    allowed = [version for version in allowed if not version.is_prerelease] or allowed
     if not allowed:
         raise Unresolvable(
             f"{name}{specifier}: no release on {index} installs on {platform}; "

@@ -1,4 +1,4 @@
-"""Classifier.predict on a tiny TorchScript module with known logits."""
+"""Classifier.predict on a tiny TorchScript module with known logits, and the ranking."""
 
 from __future__ import annotations
 
@@ -6,7 +6,8 @@ import numpy as np
 import pytest
 import torch
 
-from function.inference.classifier import WARM_UP_RUNS, Classifier
+from function.inference.classifier import WARM_UP_RUNS, Classifier, ranked
+from function.inference.torchscript_backend import TorchScriptBackend
 
 
 class FixedLogits(torch.nn.Module):
@@ -24,7 +25,7 @@ def classifier() -> Classifier:
     logits[281] = 10.0
     module = torch.jit.script(FixedLogits(logits))
     metadata = {"sha256": "ab" * 32, "architecture": "test"}
-    return Classifier(module, [f"class {i}" for i in range(1000)], metadata)
+    return Classifier(TorchScriptBackend(module, 1), [f"class {i}" for i in range(1000)], metadata)
 
 
 def test_top_k_is_sorted_softmax_over_all_classes(classifier: Classifier) -> None:
@@ -34,7 +35,7 @@ def test_top_k_is_sorted_softmax_over_all_classes(classifier: Classifier) -> Non
     top = results[0]
     assert [p.index for p in top] == [281, 999, 998, 997, 996]
     assert top[0].label == "class 281"
-    expected = torch.softmax(classifier.module.logits, 0)
+    expected = torch.softmax(classifier.backend.module.logits, 0)
     assert top[0].probability == pytest.approx(float(expected[281]), rel=1e-6)
     probabilities = [p.probability for p in top]
     assert probabilities == sorted(probabilities, reverse=True)
@@ -59,7 +60,9 @@ def test_warm_up_marks_the_model_ready(classifier: Classifier) -> None:
 
 def test_ties_break_by_class_index_whatever_top_k() -> None:
     module = torch.jit.script(FixedLogits(torch.zeros(1000)))
-    tied = Classifier(module, [str(i) for i in range(1000)], {"sha256": "0" * 64})
+    tied = Classifier(
+        TorchScriptBackend(module, 1), [str(i) for i in range(1000)], {"sha256": "0" * 64}
+    )
     batch = np.zeros((1, 3, 224, 224), dtype=np.float32)
     assert [p.index for p in tied.predict(batch, top_k=3)[0]] == [0, 1, 2]
     assert [p.index for p in tied.predict(batch, top_k=5)[0]][:3] == [0, 1, 2]
@@ -72,3 +75,18 @@ def test_warm_up_runs_once_however_often_it_is_called(classifier: Classifier) ->
     classifier.warm_up()
     classifier.warm_up()
     assert len(calls) == WARM_UP_RUNS
+
+
+def test_ranking_is_softmax_over_each_row_independently() -> None:
+    logits = np.array([[0.0, 2.0, 1.0], [5.0, 5.0, -1.0]], dtype=np.float32)
+    values, indices = ranked(logits, top_k=2)
+    assert indices == [[1, 2], [0, 1]]
+    first = np.exp([2.0, 1.0]) / np.exp([0.0, 2.0, 1.0]).sum()
+    assert values[0] == pytest.approx(first.tolist(), rel=1e-6)
+    assert values[1] == pytest.approx([0.5 - 1e-3, 0.5 - 1e-3], abs=2e-3)
+
+
+def test_ranking_survives_huge_logits() -> None:
+    values, indices = ranked(np.array([[1e4, 0.0, -1e4]], dtype=np.float32), top_k=3)
+    assert indices == [[0, 1, 2]]
+    assert values[0][0] == pytest.approx(1.0)
