@@ -12,7 +12,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from function import __version__
-from function.api.routes import classify, health
+from function.api.routes import batch, classify, health, uploads
 from function.shared import errors
 from function.shared.observability import ObservabilityMiddleware, logger
 from function.shared.settings import get_settings
@@ -98,4 +98,6 @@ if cors_origins := get_settings().cors_allowed_origins:
 app.add_middleware(ObservabilityMiddleware)
 
 app.include_router(classify.router)
+app.include_router(batch.router)
+app.include_router(uploads.router)
 app.include_router(health.router)

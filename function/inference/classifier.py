@@ -77,6 +77,18 @@ class Classifier:
             for row_value, row_index in zip(values, indices, strict=True)
         ]
 
+    def probabilities(self, batch: np.ndarray) -> np.ndarray:
+        """The softmax over every class for each image of a (N, 3, 224, 224) batch: (N, C).
+
+        The whole vector, not a top-k, is what the content cache keeps (function/cache/).
+        """
+        return on_model_thread(self._softmax, batch)
+
+    def _softmax(self, batch: np.ndarray) -> np.ndarray:
+        with torch.inference_mode():
+            logits = self.module(torch.from_numpy(batch))
+            return torch.softmax(logits.float(), dim=1).numpy()
+
     def _ranked(self, batch: np.ndarray, top_k: int) -> tuple[list, list]:
         with torch.inference_mode():
             logits = self.module(torch.from_numpy(batch))
