@@ -55,13 +55,13 @@ def aws(monkeypatch: pytest.MonkeyPatch) -> Iterator[Aws]:
         monkeypatch.setenv(name, value)
     for name in ("AWS_ENDPOINT_URL", "AWS_PROFILE", "AWS_SESSION_TOKEN"):
         monkeypatch.delenv(name, raising=False)
-    clients._client.cache_clear()  # clients made outside the mock would call real AWS
+    clients.reset()  # clients made outside the mock would call real AWS
     with mock_aws():
         aws = Aws(boto3.client("s3", region_name=REGION), boto3.client("dynamodb", REGION))
         aws.s3.create_bucket(Bucket=BUCKET)
         create_table(aws.dynamodb, TABLE)
         yield aws
-    clients._client.cache_clear()
+    clients.reset()
 
 
 def make_cache(memory: int = 0, table: bool = True) -> ContentCache:

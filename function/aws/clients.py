@@ -30,7 +30,6 @@ def client(service: str) -> Any:
 
 @cache
 def _client(service: str) -> Any:
-    import boto3
     from botocore.config import Config
 
     s3_options = {}
@@ -44,7 +43,24 @@ def _client(service: str) -> Any:
         s3=s3_options,
         signature_version="s3v4" if service == "s3" else None,
     )
-    return boto3.session.Session().client(service, config=config)
+    return _session().client(service, config=config)
+
+
+@cache
+def _session() -> Any:
+    import boto3
+
+    return boto3.session.Session()
+
+
+def require_credentials() -> None:
+    """Raise botocore's NoCredentialsError now: presigning without credentials fails obscurely."""
+    from botocore.exceptions import NoCredentialsError
+
+    with _creating:
+        session = _session()
+    if session.get_credentials() is None:
+        raise NoCredentialsError()
 
 
 def failure_kind(exc: BaseException) -> str | None:
@@ -59,3 +75,10 @@ def failure_kind(exc: BaseException) -> str | None:
     if isinstance(exc, BotoCoreError):
         return "unavailable"  # time-outs, connection failures, missing credentials
     return None
+
+
+def reset() -> None:
+    """Forget every client (tests: new credentials, new endpoint, a new moto mock)."""
+    with _creating:
+        _client.cache_clear()
+        _session.cache_clear()

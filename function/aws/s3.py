@@ -9,7 +9,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
-from function.aws.clients import client, failure_kind
+from function.aws.clients import client, failure_kind, require_credentials
 from function.shared import errors
 from function.shared.observability import logger
 from function.shared.settings import Settings
@@ -45,6 +45,7 @@ class ImageStore:
         """A presigned POST for a fresh, unguessable key; S3 enforces its policy on upload."""
         key = f"{self.prefix}{secrets.token_urlsafe(24)}"
         with _storage_errors(key):
+            require_credentials()
             upload = client("s3").generate_presigned_post(
                 Bucket=self.bucket,
                 Key=key,
