@@ -72,3 +72,13 @@ def test_warm_up_runs_once_however_often_it_is_called(classifier: Classifier) ->
     classifier.warm_up()
     classifier.warm_up()
     assert len(calls) == WARM_UP_RUNS
+
+
+def test_probabilities_ranked_equal_predict(model_dir) -> None:
+    """The cached path (probabilities, then rank) answers exactly as predict() does."""
+    from function.inference.scoring import rank
+
+    model = Classifier.load(model_dir)
+    batch = np.random.default_rng(3).standard_normal((3, 3, 224, 224)).astype(np.float32)
+    for row, predicted in zip(model.probabilities(batch), model.predict(batch, 1000), strict=True):
+        assert rank(row, model.labels, 1000) == predicted
