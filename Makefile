@@ -34,7 +34,7 @@ help:
 	@echo "make events   regenerate the sample Lambda events in events/"
 	@echo "make fuzz     fuzz the decoder for FUZZ_SECONDS (default 300) with atheris"
 	@echo "make audit    pip-audit the pinned requirements (needs network)"
-	@echo "make bench    measure and rewrite docs/BENCHMARKS.md"
+	@echo "make bench    measure and rewrite docs/BENCHMARKS.md and docs/BENCHMARKS_BATCH_CACHE.md"
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt
 	$(PYTHON) -m venv $(VENV)
@@ -98,6 +98,9 @@ fuzz: venv
 bench: venv
 	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements-bench.txt
 	$(PY) bench/run.py
+	$(PY) bench/batch_cache.py
+	$(PY) bench/added_cold_start.py
+	$(PY) bench/batch_cache_report.py
 
 # Known vulnerabilities in the pinned requirements. Needs network; never part of `make test`.
 audit:
