@@ -10,6 +10,8 @@ MODEL_DIR ?= model
 PORT ?= 8000
 HOST ?= 127.0.0.1
 QUANT_BACKEND ?=
+# AWS=local: S3 and DynamoDB from moto's server on localhost (scripts/local_aws.py).
+AWS ?=
 CALIBRATION_DIR ?=
 # Your own model (README "Deploy your own model"): ARCH=resnet18|resnet34|resnet50, LABELS=file,
 # EVAL_DIR=folder per label, MAX_ACCURACY_DROP=top-1 points; RESIZE, CROP, MEAN=r,g,b, STD=r,g,b.
@@ -35,6 +37,7 @@ export MODEL_DIR
 
 help:
 	@echo "make run      serve the API on http://$(HOST):$(PORT) (uvicorn, builds the model if missing)"
+	@echo "              AWS=local adds S3 uploads and the DynamoDB cache, from moto on localhost"
 	@echo "make test     lint, unit, functional and template tests"
 	@echo "make model    build $(MODEL_DIR)/ (WEIGHTS=imagenet|random|PATH, QUANT_BACKEND=fbgemm|x86|qnnpack,"
 	@echo "              FORMAT=torchscript|onnx)"
@@ -42,7 +45,7 @@ help:
 	@echo "make events   regenerate the sample Lambda events in events/"
 	@echo "make fuzz     fuzz the decoder for FUZZ_SECONDS (default 300) with atheris"
 	@echo "make audit    pip-audit the pinned requirements (needs network)"
-	@echo "make bench    measure and rewrite docs/BENCHMARKS.md"
+	@echo "make bench    measure and rewrite docs/BENCHMARKS.md and docs/BENCHMARKS_BATCH_CACHE.md"
 
 # PyPI's Linux torch is a CUDA build (about 4 GB with its nvidia-* wheels); this service runs on
 # the CPU. So torch and torchvision come first from PyTorch's CPU-only index (about 0.7 GB) when
@@ -98,8 +101,8 @@ run: venv
 		echo "*** ImageNet weights unavailable: serving RANDOM weights, NOT FOR PRODUCTION ***" && \
 		$(MAKE) --no-print-directory model WEIGHTS=random; } || exit 1; \
 	fi
-	POWERTOOLS_DEV=true TORCH_CPP_LOG_LEVEL=ERROR $(PY) -m uvicorn function.handler:app --host $(HOST) --port $(PORT) \
-		--no-access-log
+	POWERTOOLS_DEV=true TORCH_CPP_LOG_LEVEL=ERROR $(if $(filter local,$(AWS)),$(PY) scripts/local_aws.py --) \
+		$(PY) -m uvicorn function.handler:app --host $(HOST) --port $(PORT) --no-access-log
 
 lint: venv
 	$(PY) -m ruff check .
@@ -153,6 +156,9 @@ fuzz: venv
 bench: venv
 	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements-bench.txt
 	$(PY) bench/run.py
+	$(PY) bench/batch_cache.py
+	$(PY) bench/added_cold_start.py
+	$(PY) bench/batch_cache_report.py
 
 # Known vulnerabilities in the pinned requirements. Needs network; never part of `make test`.
 audit:

@@ -11,6 +11,7 @@ import pytest
 from fastapi.testclient import TestClient
 from lambda_context import make_lambda_context
 
+from function.cache.content import get_content_cache
 from function.inference.classifier import get_classifier
 from function.shared.settings import get_settings
 from modelbuild.export import default_backend, export
@@ -30,7 +31,11 @@ def model_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def handler_module(model_dir: Path):
     """function.handler imported the way Lambda's init phase does, against the test model."""
     os.environ["MODEL_DIR"] = str(model_dir)
+    # Most tests send the same photos again and again: with the content cache on, only the
+    # first would be decoded. Cache tests install their own cache (tests/aws_fixtures.py).
+    os.environ["CACHE_SIZE"] = "0"
     get_settings.cache_clear()
+    get_content_cache.cache_clear()
     get_classifier.cache_clear()
     return importlib.import_module("function.handler")
 

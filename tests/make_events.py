@@ -125,6 +125,47 @@ def build_events() -> dict[str, dict]:
         "bad-input-binary-as-text.json": rest_event(
             "POST", "/classify", form_headers, form, binary=False
         ),
+        **s3_and_batch_events(jpeg),
+    }
+
+
+# The key the S3 samples name; tests/functional/test_s3_lambda.py uploads the cat there first.
+SAMPLE_S3_KEY = "uploads/sample-cat-photo"
+
+
+def multipart_files(field: str, files: list[tuple[str, str, bytes]]) -> bytes:
+    parts = [
+        multipart(field, name, kind, data)[: -len(f"--{BOUNDARY}--\r\n")]
+        for name, kind, data in files
+    ]
+    return b"".join(parts) + f"--{BOUNDARY}--\r\n".encode()
+
+
+def s3_and_batch_events(jpeg: bytes) -> dict[str, dict]:
+    """JSON bodies arrive as text: application/json is not in the API's BinaryMediaTypes."""
+    json_headers = {"Content-Type": "application/json", "Host": "localhost"}
+    by_key = json.dumps({"s3_key": SAMPLE_S3_KEY}).encode()
+    by_keys = json.dumps({"s3_keys": [SAMPLE_S3_KEY, "uploads/never-uploaded"]}).encode()
+    batch = multipart_files(
+        "images",
+        [("cat.jpg", "image/jpeg", jpeg), ("notes.txt", "text/plain", b"not an image")],
+    )
+    batch_headers = {
+        "Content-Type": f"multipart/form-data; boundary={BOUNDARY}",
+        "Content-Length": str(len(batch)),
+        "Host": "localhost",
+    }
+    return {
+        "uploads-rest.json": rest_event("POST", "/uploads", {"Host": "localhost"}, None),
+        "classify-rest-s3-key.json": rest_event(
+            "POST", "/classify", json_headers, by_key, {"top_k": "3"}, binary=False
+        ),
+        "classify-batch-rest-multipart.json": rest_event(
+            "POST", "/classify/batch", batch_headers, batch
+        ),
+        "classify-batch-rest-s3-keys.json": rest_event(
+            "POST", "/classify/batch", json_headers, by_keys, binary=False
+        ),
     }
 
 

@@ -13,7 +13,8 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from function import __version__
-from function.api.routes import classify, health
+from function.api.routes import batch, classify, health, uploads
+from function.api.top_k import document_top_k_limit
 from function.inference.classifier import get_classifier
 from function.shared import errors
 from function.shared.observability import ObservabilityMiddleware, logger
@@ -101,6 +102,8 @@ if cors_origins := get_settings().cors_allowed_origins:
 app.add_middleware(ObservabilityMiddleware)
 
 app.include_router(classify.router)
+app.include_router(batch.router)
+app.include_router(uploads.router)
 app.include_router(health.router)
 _fastapi_openapi = app.openapi
 
@@ -110,7 +113,7 @@ def _openapi_with_model_limits() -> dict[str, Any]:
     schema = _fastapi_openapi()
     # Without a model /docs still works; the model's own error shows on /classify and /health.
     with contextlib.suppress(errors.ModelUnavailable):
-        classify.document_top_k_limit(schema, get_classifier().num_classes)
+        document_top_k_limit(schema, get_classifier().num_classes)
     return schema
 
 

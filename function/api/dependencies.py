@@ -6,6 +6,7 @@ request for work that only reads a cached value.
 
 from __future__ import annotations
 
+from function.cache.content import ContentCache, get_content_cache
 from function.inference.classifier import Classifier, get_classifier
 from function.shared.settings import Settings, get_settings
 
@@ -16,3 +17,7 @@ async def current_model() -> Classifier:
 
 async def current_settings() -> Settings:
     return get_settings()
+
+
+async def current_cache() -> ContentCache:
+    return get_content_cache()

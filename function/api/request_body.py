@@ -68,7 +68,8 @@ async def read_image(request: Request, settings: Settings) -> bytes:
         return await read_body(request, settings.max_image_bytes)
     raise errors.UnsupportedMediaType(
         f"Content-Type '{media_type or 'none'}' is not accepted: send multipart/form-data "
-        f"with a file field 'image', or the raw image as one of {', '.join(RAW_BODY_MEDIA_TYPES)}."
+        f"with a file field 'image', the raw image as one of {', '.join(RAW_BODY_MEDIA_TYPES)}, "
+        'or JSON {"s3_key": ...} for an image uploaded through POST /uploads.'
     )
 
 

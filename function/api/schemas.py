@@ -39,14 +39,19 @@ class ModelRef(BaseModel):
         return cls(name=f"{model.metadata['architecture']}-int8", version=model.version)
 
 
-class ClassifyResponse(BaseModel):
-    predictions: list[PredictionOut] = Field(description="Sorted by probability, descending.")
-    model: ModelRef
+class ModelStatus(BaseModel):
+    """Carried by every answer with predictions, so none is mistaken for a real one."""
+
     production_ready: bool = Field(
         description="False when the model's weights are random: the predictions are then "
         "meaningless. The x-model-warning response header is set too."
     )
     warning: str | None = Field(description="Why the predictions must not be trusted, or null.")
+
+
+class ClassifyResponse(ModelStatus):
+    predictions: list[PredictionOut] = Field(description="Sorted by probability, descending.")
+    model: ModelRef
 
 
 class HealthResponse(ModelCard):
@@ -83,17 +88,15 @@ CLASSIFY_ERRORS: dict[int | str, dict[str, Any]] = {
     503: _error("model_unavailable."),
 }
 
+MODEL_WARNING_HEADER = {
+    "x-model-warning": {
+        "description": "Present only when the model is not fit for production "
+        "(random weights): the same text as the body's `warning`.",
+        "schema": {"type": "string"},
+    }
+}
 CLASSIFY_RESPONSES: dict[int | str, dict[str, Any]] = {
-    200: {
-        "description": "The top-k classes.",
-        "headers": {
-            "x-model-warning": {
-                "description": "Present only when the model is not fit for production "
-                "(random weights): the same text as the body's `warning`.",
-                "schema": {"type": "string"},
-            }
-        },
-    },
+    200: {"description": "The top-k classes.", "headers": MODEL_WARNING_HEADER},
     **CLASSIFY_ERRORS,
 }
 

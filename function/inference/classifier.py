@@ -92,8 +92,7 @@ class Classifier:
 
     def predict(self, batch: np.ndarray, top_k: int) -> list[list[Prediction]]:
         """Top-k classes for each image of a (N, 3, crop, crop) float32 batch."""
-        logits = on_model_thread(self.backend.logits, batch)
-        values, indices = ranked(logits, min(top_k, len(self.labels)))
+        values, indices = ranked(self.probabilities(batch), min(top_k, len(self.labels)))
         return [
             [
                 Prediction(self.labels[index], index, probability)
@@ -102,12 +101,22 @@ class Classifier:
             for row_value, row_index in zip(values, indices, strict=True)
         ]
 
+    def probabilities(self, batch: np.ndarray) -> np.ndarray:
+        """The softmax over every class for each image of a (N, 3, crop, crop) batch: (N, C).
 
-def ranked(logits: np.ndarray, top_k: int) -> tuple[list[list[float]], list[list[int]]]:
-    """Softmax probabilities and class indices of the top_k classes of each row, best first."""
+        The whole vector, not a top-k, is what the content cache keeps (function/cache/).
+        """
+        return softmax(on_model_thread(self.backend.logits, batch))
+
+
+def softmax(logits: np.ndarray) -> np.ndarray:
     shifted = logits.astype(np.float32) - logits.max(axis=1, keepdims=True)
     exp = np.exp(shifted)
-    probabilities = exp / exp.sum(axis=1, keepdims=True)
+    return exp / exp.sum(axis=1, keepdims=True)
+
+
+def ranked(probabilities: np.ndarray, top_k: int) -> tuple[list[list[float]], list[list[int]]]:
+    """Probabilities and class indices of the top_k classes of each row, best first."""
     # A stable sort, not argpartition: int8 logits tie often, and ties must break the same
     # way (lowest class index first) whatever top_k is asked for.
     order = np.argsort(-probabilities, axis=1, kind="stable")[:, :top_k]

@@ -7,9 +7,11 @@ from __future__ import annotations
 
 from typing import Any
 
+import numpy as np
+
 from function.inference.classifier import Classifier, Prediction
 from function.inference.decode import load_rgb, open_image
-from function.inference.preprocess import to_model_input
+from function.inference.preprocess import Preprocessing, to_model_input
 from function.shared.observability import stage
 from function.shared.settings import Settings
 
@@ -18,6 +20,15 @@ def classify_bytes(
     data: bytes, top_k: int, model: Classifier, settings: Settings, details: dict[str, Any]
 ) -> list[Prediction]:
     """Decode, preprocess and infer, recording each step's time and the image size."""
+    batch = prepare_image(data, model.preprocessing, settings, details)[None]
+    with stage(details, "inference"):
+        return model.predict(batch, top_k)[0]
+
+
+def prepare_image(
+    data: bytes, preprocessing: Preprocessing, settings: Settings, details: dict[str, Any]
+) -> np.ndarray:
+    """Decode and preprocess one image into a (3, crop, crop) array, timing both steps."""
     with stage(details, "decode"):
         image = open_image(data, settings.allowed_formats, settings.max_image_pixels)
         # The uploaded size, before any reduced-scale decoding or EXIF rotation.
@@ -25,8 +36,6 @@ def classify_bytes(
             image_format=image.format, image_width=image.width, image_height=image.height
         )
         details["image_megapixels"] = round(image.width * image.height / 1e6, 3)
-        image = load_rgb(image, data, settings.max_image_pixels, model.preprocessing.resize)
+        image = load_rgb(image, data, settings.max_image_pixels, preprocessing.resize)
     with stage(details, "preprocess"):
-        batch = to_model_input(image, model.preprocessing)[None]
-    with stage(details, "inference"):
-        return model.predict(batch, top_k)[0]
+        return to_model_input(image, preprocessing)

@@ -96,3 +96,48 @@ class ModelUnavailable(ServiceError):
     status_code = 503
     code = "model_unavailable"
     default_message = "The model is not loaded."
+
+
+# --- S3 uploads, batches and the content cache (issue 8) ---
+
+
+class InvalidJson(BadRequest):
+    code = "invalid_json"
+    default_message = "The request body is not valid JSON."
+
+
+class InvalidS3Key(BadRequest):
+    code = "invalid_s3_key"
+    default_message = "The key is not one this service issued: get one from POST /uploads."
+
+
+class NoImages(BadRequest):
+    code = "no_images"
+    default_message = "The batch holds no image."
+
+
+class ObjectNotFound(ServiceError):
+    status_code = 404
+    code = "object_not_found"
+    default_message = "No object under that key: upload the file first, within the URL's expiry."
+
+
+class TooManyImages(ServiceError):
+    status_code = 413
+    code = "too_many_images"
+    default_message = "A batch holds at most 16 images."
+
+
+class S3NotConfigured(ServiceError):
+    status_code = 501
+    code = "s3_not_configured"
+    default_message = (
+        "This deployment has no images bucket: set IMAGES_BUCKET (the template's ImagesBucket "
+        "does) to enable uploads and classification by S3 key."
+    )
+
+
+class StorageUnavailable(ServiceError):
+    status_code = 503
+    code = "storage_unavailable"
+    default_message = "Image storage is unavailable (throttled, timed out or refused); retry later."

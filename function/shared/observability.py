@@ -26,6 +26,12 @@ NAMESPACE = "ImageClassifier"
 # Echo a caller's ID only if it is short and plain: it lands in logs and response headers.
 REQUEST_ID_PATTERN = re.compile(r"[A-Za-z0-9._:-]{1,128}")
 
+CACHE_METRICS = {
+    "cache_hits": "CacheHits",
+    "cache_misses": "CacheMisses",
+    "cache_errors": "CacheErrors",
+}
+
 logger = Logger(service=SERVICE)
 _cold_start = True
 
@@ -78,6 +84,10 @@ def _emit_metrics(summary: dict[str, Any]) -> None:
         request_metrics.add_metric("ImageMegapixels", MetricUnit.Count, summary["image_megapixels"])
     if summary["cold_start"]:
         request_metrics.add_metric("ColdStart", MetricUnit.Count, 1)
+    # The content cache (function/cache/): per request, how many images it answered.
+    for field, metric in CACHE_METRICS.items():
+        if summary.get(field):
+            request_metrics.add_metric(metric, MetricUnit.Count, summary[field])
     request_metrics.flush_metrics()
     if "error_code" in summary:
         # Mangum turns crashes into 500 responses, so Lambda's own Errors metric stays at zero.

@@ -63,6 +63,19 @@ class Settings(BaseSettings):
             raise ValueError("CORS_ALLOWED_ORIGINS must list origins; '*' is not accepted")
         return origins
 
+    # --- S3 uploads and the content cache (issue 8) ---
+    # The bucket that POST /uploads signs uploads into. Empty: the S3 routes answer 501.
+    images_bucket: str = ""
+    # Every issued key starts with this; the function may read nothing else in the bucket.
+    upload_prefix: str = Field("uploads/", pattern=r"^[A-Za-z0-9._-]+(/[A-Za-z0-9._-]+)*/$")
+    # Largest object accepted through S3: past Lambda's 6 MB payload limit, below memory risk.
+    max_upload_bytes: int = Field(25_000_000, gt=0)
+    # In-memory results per execution environment; 0 turns the in-memory layer off.
+    cache_size: int = Field(1024, ge=0)
+    # Optional DynamoDB table shared by the environments; empty: no shared layer.
+    results_table: str = ""
+    cache_ttl_seconds: int = Field(3600, gt=0)
+
 
 @lru_cache(maxsize=1)
 def get_settings() -> Settings:

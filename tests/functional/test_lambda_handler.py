@@ -19,6 +19,11 @@ EXPECTED = {
     "health-rest.json": (200, None),
     "bad-input-not-an-image.json": (415, "unsupported_image_format"),
     "bad-input-binary-as-text.json": (400, "body_not_binary"),
+    # Without IMAGES_BUCKET; test_s3_lambda.py replays these against moto's S3.
+    "uploads-rest.json": (501, "s3_not_configured"),
+    "classify-rest-s3-key.json": (501, "s3_not_configured"),
+    "classify-batch-rest-s3-keys.json": (501, "s3_not_configured"),
+    "classify-batch-rest-multipart.json": (200, None),
 }
 
 
@@ -43,6 +48,8 @@ def test_event(handler_module, lambda_context, name: str) -> None:
     assert response["headers"]["content-type"] == "application/json"
     if code:
         assert body["error"]["code"] == code
+    elif name.startswith("classify-batch"):
+        assert [bool(entry.get("predictions")) for entry in body["results"]] == [True, False]
     elif name.startswith("classify"):
         top_k = json.loads((EVENTS / name).read_text()).get("queryStringParameters") or {}
         assert len(body["predictions"]) == int(top_k.get("top_k", 5))

@@ -64,6 +64,20 @@ seen["after_heic"] = "pillow_heif" in sys.modules
 print(json.dumps(seen))
 """
 
+BOTO3_PROBE = """
+import json, sys
+from fastapi.testclient import TestClient
+import function.handler
+client = TestClient(function.handler.app)
+seen = {"after_import": "boto3" in sys.modules}
+jpeg = open(sys.argv[1], "rb").read()
+client.post("/classify", content=jpeg, headers={"content-type": "image/jpeg"})
+seen["after_classify"] = "boto3" in sys.modules
+client.post("/uploads")
+seen["after_uploads"] = "boto3" in sys.modules
+print(json.dumps(seen))
+"""
+
 
 def test_the_heif_plugin_is_imported_by_the_first_heif_request_only(model_dir, tmp_path) -> None:
     """pillow-heif costs cold start, so init never imports it; nor may asking Pillow for HEIF
@@ -83,3 +97,45 @@ def test_the_heif_plugin_is_imported_by_the_first_heif_request_only(model_dir, t
         "all_pillow_plugins": False,
         "after_heic": True,
     }
+
+
+def test_boto3_waits_for_the_first_s3_request(model_dir: Path, tmp_path: Path) -> None:
+    """The synchronous path never pays for boto3; the first S3 route does."""
+    from photos import photo_bytes
+
+    image = tmp_path / "cat.jpg"
+    image.write_bytes(photo_bytes("chelsea"))
+    env = {
+        **os.environ,
+        "MODEL_DIR": str(model_dir),
+        "IMAGES_BUCKET": "some-bucket",
+        "AWS_ACCESS_KEY_ID": "testing",
+        "AWS_SECRET_ACCESS_KEY": "testing",
+        "AWS_DEFAULT_REGION": "us-east-1",
+    }
+    result = subprocess.run(
+        [sys.executable, "-c", BOTO3_PROBE, str(image)],
+        cwd=REPO,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    seen = json.loads(result.stdout.strip().splitlines()[-1])
+    assert seen == {"after_import": False, "after_classify": False, "after_uploads": True}
+
+
+def test_importtime_shows_no_boto3_at_init(model_dir: Path) -> None:
+    env = {**os.environ, "MODEL_DIR": str(model_dir), "IMAGES_BUCKET": "some-bucket"}
+    result = subprocess.run(
+        [sys.executable, "-X", "importtime", "-c", "import function.handler"],
+        cwd=REPO,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    imported = {line.rsplit("|", 1)[-1].strip() for line in result.stderr.splitlines()}
+    assert "function.api.routes.uploads" in imported  # sanity: the S3 routes were imported
+    assert "boto3" not in imported
+    assert not {name for name in imported if name.startswith("boto3.")}

@@ -92,7 +92,15 @@ def events() -> dict[tuple[str, str], dict]:
 
 
 def test_routes() -> None:
-    assert set(events()) == {("POST", "/classify"), ("OPTIONS", "/classify"), ("GET", "/health")}
+    assert set(events()) == {
+        ("POST", "/classify"),
+        ("OPTIONS", "/classify"),
+        ("GET", "/health"),
+        ("POST", "/classify/batch"),
+        ("OPTIONS", "/classify/batch"),
+        ("POST", "/uploads"),
+        ("OPTIONS", "/uploads"),
+    }
 
 
 def test_timeout_stays_below_api_gateways_integration_timeout() -> None:

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 import torch
 
-from function.inference.classifier import WARM_UP_RUNS, Classifier, ranked
+from function.inference.classifier import WARM_UP_RUNS, Classifier, ranked, softmax
 from function.inference.torchscript_backend import TorchScriptBackend
 
 
@@ -79,7 +79,7 @@ def test_warm_up_runs_once_however_often_it_is_called(classifier: Classifier) ->
 
 def test_ranking_is_softmax_over_each_row_independently() -> None:
     logits = np.array([[0.0, 2.0, 1.0], [5.0, 5.0, -1.0]], dtype=np.float32)
-    values, indices = ranked(logits, top_k=2)
+    values, indices = ranked(softmax(logits), top_k=2)
     assert indices == [[1, 2], [0, 1]]
     first = np.exp([2.0, 1.0]) / np.exp([0.0, 2.0, 1.0]).sum()
     assert values[0] == pytest.approx(first.tolist(), rel=1e-6)
@@ -87,6 +87,16 @@ def test_ranking_is_softmax_over_each_row_independently() -> None:
 
 
 def test_ranking_survives_huge_logits() -> None:
-    values, indices = ranked(np.array([[1e4, 0.0, -1e4]], dtype=np.float32), top_k=3)
+    values, indices = ranked(softmax(np.array([[1e4, 0.0, -1e4]], dtype=np.float32)), top_k=3)
     assert indices == [[0, 1, 2]]
     assert values[0][0] == pytest.approx(1.0)
+
+
+def test_probabilities_ranked_equal_predict(model_dir) -> None:
+    """The cached path (probabilities, then rank) answers exactly as predict() does."""
+    from function.inference.scoring import rank
+
+    model = Classifier.load(model_dir)
+    batch = np.random.default_rng(3).standard_normal((3, 3, 224, 224)).astype(np.float32)
+    for row, predicted in zip(model.probabilities(batch), model.predict(batch, 1000), strict=True):
+        assert rank(row, model.labels, 1000) == predicted

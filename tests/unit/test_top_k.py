@@ -6,7 +6,7 @@ from types import SimpleNamespace
 
 import pytest
 
-from function.api.routes.classify import DEFAULT_TOP_K, resolve_top_k
+from function.api.top_k import DEFAULT_TOP_K, resolve_top_k
 from function.shared.errors import InvalidParameter
 
 

@@ -1,0 +1,105 @@
+"""The images bucket: sign uploads into it, and read them back within the size limit."""
+
+from __future__ import annotations
+
+import re
+import secrets
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import Any
+
+from function.aws.clients import client, failure_kind, require_credentials
+from function.shared import errors
+from function.shared.observability import logger
+from function.shared.settings import Settings
+
+UPLOAD_EXPIRES_SECONDS = 300
+# S3's "safe" key characters; anything else was not issued by this service.
+SAFE_KEY = re.compile(r"[A-Za-z0-9!_.*'()/-]{1,1024}")
+
+
+@dataclass(frozen=True)
+class ImageStore:
+    bucket: str
+    prefix: str
+    max_bytes: int
+
+    def check_key(self, key: str) -> str:
+        """The key itself when it names an upload this service could have issued."""
+        if (
+            not SAFE_KEY.fullmatch(key)
+            or not key.startswith(self.prefix)
+            or len(key) == len(self.prefix)
+            or ".." in key
+            or "//" in key
+            or key.startswith("/")
+        ):
+            raise errors.InvalidS3Key(
+                f"'{key[:200]}' is not an upload key: keys come from POST /uploads and "
+                f"start with '{self.prefix}'."
+            )
+        return key
+
+    def presign_upload(self, content_type: str) -> dict[str, Any]:
+        """A presigned POST for a fresh, unguessable key; S3 enforces its policy on upload."""
+        key = f"{self.prefix}{secrets.token_urlsafe(24)}"
+        with _storage_errors(key):
+            require_credentials()
+            upload = client("s3").generate_presigned_post(
+                Bucket=self.bucket,
+                Key=key,
+                Fields={"Content-Type": content_type},
+                Conditions=[
+                    ["content-length-range", 1, self.max_bytes],
+                    ["starts-with", "$Content-Type", "image/"],
+                ],
+                ExpiresIn=UPLOAD_EXPIRES_SECONDS,
+            )
+        return {"key": key, "upload": upload}
+
+    def read(self, key: str) -> bytes:
+        """The object's bytes: HEAD first to refuse big objects unread, then a bounded read."""
+        self.check_key(key)
+        s3 = client("s3")
+        with _storage_errors(key):
+            size = s3.head_object(Bucket=self.bucket, Key=key)["ContentLength"]
+            self._check_size(size)
+            body = s3.get_object(Bucket=self.bucket, Key=key)["Body"]
+            try:
+                # One byte more than allowed: the object may have been replaced since the HEAD.
+                data = body.read(self.max_bytes + 1)
+            finally:
+                body.close()
+        self._check_size(len(data))
+        if not data:
+            raise errors.EmptyBody(f"The object '{key}' is empty.")
+        return data
+
+    def _check_size(self, size: int) -> None:
+        if size > self.max_bytes:
+            raise errors.PayloadTooLarge(
+                f"The object is {size:,} bytes; the limit is {self.max_bytes:,}."
+            )
+
+
+@contextmanager
+def _storage_errors(key: str) -> Iterator[None]:
+    """botocore's exceptions as the service's errors, with the cause in the log."""
+    try:
+        yield
+    except Exception as exc:
+        kind = failure_kind(exc)
+        if kind == "not_found":
+            raise errors.ObjectNotFound(f"No object '{key}': upload it first.") from exc
+        if kind is None:
+            raise
+        logger.warning("image storage failed", extra={"s3_key": key, "cause": repr(exc)})
+        raise errors.StorageUnavailable() from exc
+
+
+def image_store(settings: Settings) -> ImageStore:
+    """The deployment's images bucket, or the 501 that says how to configure one."""
+    if not settings.images_bucket:
+        raise errors.S3NotConfigured()
+    return ImageStore(settings.images_bucket, settings.upload_prefix, settings.max_upload_bytes)

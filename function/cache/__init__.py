@@ -1,0 +1,1 @@
+"""The content cache: results keyed by image bytes and model version, in memory and DynamoDB."""
