@@ -34,12 +34,16 @@ def test_results_in_input_order_match_single_requests(client) -> None:
     body = response.json()
     assert [entry["filename"] for entry in body["results"]] == [f"{n}.jpg" for n in order]
     for name, entry in zip(order, body["results"], strict=True):
-        assert set(entry) == {"filename", "cache", "predictions"}
+        # The test model has random weights: every entry with predictions says so itself.
+        assert set(entry) == {"filename", "cache", "predictions", "warning"}
+        assert entry["warning"] == body["warning"] == response.headers["x-model-warning"]
+        assert "NOT FOR PRODUCTION" in entry["warning"]
         alone = single(client, PHOTOS[name], top_k=3)["predictions"]
         assert [p["index"] for p in entry["predictions"]] == [p["index"] for p in alone]
         for ours, theirs in zip(entry["predictions"], alone, strict=True):
             assert ours["probability"] == pytest.approx(theirs["probability"], abs=1e-4)
     assert body["model"]["name"] == "resnet18-int8"
+    assert body["production_ready"] is False
 
 
 def test_one_model_call_for_the_whole_batch(client, handler_module) -> None:
