@@ -4,7 +4,11 @@
 # Build with `sam build` (template.yaml Metadata) or:
 #   docker build --build-arg WEIGHTS=imagenet -t image-classifier .
 
-ARG PYTHON_VERSION=3.11
+# Lambda's Python 3.12+ base images run Amazon Linux 2023 (glibc 2.34); 3.11 and older run
+# Amazon Linux 2 (glibc 2.26), which cannot install torch 2.14's manylinux_2_28 wheels.
+# 3.13, not 3.14: torch 2.14 says TorchScript (jit.script/save/load) is unsupported on 3.14+.
+# tests/template/test_image_installs.py proves every install of both stages from this line.
+ARG PYTHON_VERSION=3.13
 ARG TORCH_VERSION=2.14.1
 ARG TORCHVISION_VERSION=0.29.1
 # CPU-only wheels: PyPI's Linux x86_64 torch is a multi-GB CUDA build, useless on Lambda.

@@ -149,12 +149,6 @@ def test_usage_plan_throttles_and_limits_each_key() -> None:
     assert stage["ThrottlingRateLimit"] == {"Ref": "ThrottleRateLimit"}
 
 
-def test_reserved_concurrency_caps_the_bill() -> None:
-    assert TEMPLATE["Parameters"]["ReservedConcurrency"]["Default"] <= 10
-    concurrency = function_resource()["Properties"]["ReservedConcurrentExecutions"]
-    assert concurrency == {"Ref": "ReservedConcurrency"}
-
-
 def test_gateway_rejections_answer_in_our_error_shape() -> None:
     responses = api_resource()["Properties"]["GatewayResponses"]
     expected = {
