@@ -12,7 +12,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from function import __version__
-from function.api.routes import batch, classify, health, uploads
+from function.api.routes import batch, classify, health, jobs, results, uploads
 from function.shared import errors
 from function.shared.observability import ObservabilityMiddleware, logger
 from function.shared.settings import get_settings
@@ -100,4 +100,6 @@ app.add_middleware(ObservabilityMiddleware)
 app.include_router(classify.router)
 app.include_router(batch.router)
 app.include_router(uploads.router)
+app.include_router(jobs.router)
+app.include_router(results.router)
 app.include_router(health.router)
