@@ -38,9 +38,13 @@ class JobsAws:
         return key
 
     def receive_all(self, url: str | None = None) -> list[dict[str, Any]]:
+        """Every visible message, hidden for a while from later receives."""
         messages: list[dict[str, Any]] = []
         while batch := self.sqs.receive_message(
-            QueueUrl=url or self.queue_url, MaxNumberOfMessages=10, AttributeNames=["All"]
+            QueueUrl=url or self.queue_url,
+            MaxNumberOfMessages=10,
+            AttributeNames=["All"],
+            VisibilityTimeout=600,
         ).get("Messages"):
             messages += batch
         return messages

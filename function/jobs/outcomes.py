@@ -70,7 +70,8 @@ class OutcomeWriter:
                         "Update": {
                             "TableName": self.table,
                             "Key": {"pk": {"S": job_pk(job_id)}},
-                            "UpdateExpression": f"ADD {counter} :one",
+                            "UpdateExpression": "ADD #counter :one",
+                            "ExpressionAttributeNames": {"#counter": counter},
                             "ConditionExpression": "attribute_exists(pk)",
                             "ExpressionAttributeValues": {":one": {"N": "1"}},
                         }
@@ -103,8 +104,9 @@ class OutcomeWriter:
             dynamodb.update_item(
                 TableName=self.table,
                 Key={"pk": {"S": job_pk(job_id)}},
-                UpdateExpression="SET job_status = :done, finished_at = :now",
-                ConditionExpression="attribute_not_exists(job_status)",
+                UpdateExpression="SET #status = :done, #finished = :now",
+                ConditionExpression="attribute_not_exists(#status)",
+                ExpressionAttributeNames={"#status": "job_status", "#finished": "finished_at"},
                 ExpressionAttributeValues={
                     ":done": {"S": "done"},
                     ":now": {"N": str(int(time.time()))},

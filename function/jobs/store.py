@@ -75,10 +75,21 @@ class JobStore:
         dynamodb.update_item(
             TableName=self.table,
             Key={"pk": {"S": job_pk(job_id)}},
-            UpdateExpression="SET total = :total, top_k = :top_k, created_at = "
-            "if_not_exists(created_at, :now), succeeded = if_not_exists(succeeded, :zero), "
-            "failed = if_not_exists(failed, :zero), enqueued = if_not_exists(enqueued, :no), "
-            f"{TTL_ATTRIBUTE} = :expires",
+            # Expression names throughout: "total" and others are DynamoDB reserved words.
+            UpdateExpression="SET #total = :total, #top_k = :top_k, "
+            "#created = if_not_exists(#created, :now), "
+            "#succeeded = if_not_exists(#succeeded, :zero), "
+            "#failed = if_not_exists(#failed, :zero), "
+            "#enqueued = if_not_exists(#enqueued, :no), #expires = :expires",
+            ExpressionAttributeNames={
+                "#total": "total",
+                "#top_k": "top_k",
+                "#created": "created_at",
+                "#succeeded": "succeeded",
+                "#failed": "failed",
+                "#enqueued": "enqueued",
+                "#expires": TTL_ATTRIBUTE,
+            },
             ExpressionAttributeValues={
                 ":total": {"N": str(len(s3_keys))},
                 ":top_k": {"N": str(top_k)},
@@ -93,7 +104,8 @@ class JobStore:
         client("dynamodb").update_item(
             TableName=self.table,
             Key={"pk": {"S": job_pk(job_id)}},
-            UpdateExpression="SET enqueued = :yes",
+            UpdateExpression="SET #enqueued = :yes",
+            ExpressionAttributeNames={"#enqueued": "enqueued"},
             ExpressionAttributeValues={":yes": {"BOOL": True}},
         )
 
