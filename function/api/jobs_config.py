@@ -7,7 +7,7 @@ from contextlib import contextmanager
 
 from function.aws.clients import failure_kind
 from function.aws.queue import WorkQueue
-from function.aws.s3 import ImageStore, image_store
+from function.aws.s3 import image_store, incoming_store
 from function.jobs.store import JobStore
 from function.shared import errors
 from function.shared.observability import logger
@@ -23,10 +23,6 @@ def job_store(settings: Settings) -> JobStore:
 
 def work_queue(settings: Settings) -> WorkQueue:
     return WorkQueue(settings.jobs_queue_url)
-
-
-def incoming_store(settings: Settings) -> ImageStore:
-    return ImageStore(settings.images_bucket, settings.incoming_prefix, settings.max_upload_bytes)
 
 
 def keys_checker(settings: Settings) -> Callable[[int, str], None]:

@@ -14,7 +14,7 @@ from typing import Any
 
 import numpy as np
 
-from function.aws.s3 import ImageStore
+from function.aws.s3 import image_store, incoming_store
 from function.cache.cached_scoring import score_with_cache
 from function.cache.content import ContentCache
 from function.inference.classifier import Classifier
@@ -66,12 +66,8 @@ def process(
 
 def _read(item: WorkItem, settings: Settings) -> bytes | Result:
     """The image's bytes, a permanent failure as a Done, or a transient exception."""
-    prefix = (
-        settings.upload_prefix
-        if item.s3_key.startswith(settings.upload_prefix)
-        else settings.incoming_prefix
-    )
-    store = ImageStore(settings.images_bucket, prefix, settings.max_upload_bytes)
+    uploaded = item.s3_key.startswith(settings.upload_prefix)
+    store = image_store(settings) if uploaded else incoming_store(settings)
     try:
         if item.bucket not in (None, settings.images_bucket):
             raise errors.InvalidS3Key(f"The bucket '{item.bucket}' is not IMAGES_BUCKET.")

@@ -9,8 +9,9 @@ from fastapi import APIRouter, Depends, Query, Request
 
 from function.api import jobs_schemas as schemas
 from function.api.dependencies import current_model, current_settings
-from function.api.jobs_config import incoming_store, job_store, store_errors
+from function.api.jobs_config import job_store, store_errors
 from function.api.schemas import ModelRef, PredictionOut
+from function.aws.s3 import incoming_store
 from function.inference.classifier import Classifier
 from function.inference.scoring import rank
 from function.jobs.outcomes import read_object
