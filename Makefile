@@ -10,6 +10,8 @@ MODEL_DIR ?= model
 PORT ?= 8000
 HOST ?= 127.0.0.1
 QUANT_BACKEND ?=
+# AWS=local: S3 and DynamoDB from moto's server on localhost (scripts/local_aws.py).
+AWS ?=
 CALIBRATION_DIR ?=
 
 # WEIGHTS: imagenet (default, downloads), random (offline, NOT for production), or a path.
@@ -26,6 +28,7 @@ export MODEL_DIR
 
 help:
 	@echo "make run      serve the API on http://$(HOST):$(PORT) (uvicorn, builds the model if missing)"
+	@echo "              AWS=local adds S3 uploads and the DynamoDB cache, from moto on localhost"
 	@echo "make test     lint, unit, functional and template tests"
 	@echo "make model    build $(MODEL_DIR)/ (WEIGHTS=imagenet|random|PATH, QUANT_BACKEND=fbgemm|x86|qnnpack)"
 	@echo "make events   regenerate the sample Lambda events in events/"
@@ -68,8 +71,8 @@ run: venv
 		echo "*** ImageNet weights unavailable: serving RANDOM weights, NOT FOR PRODUCTION ***" && \
 		$(MAKE) --no-print-directory model WEIGHTS=random; } || exit 1; \
 	fi
-	POWERTOOLS_DEV=true TORCH_CPP_LOG_LEVEL=ERROR $(PY) -m uvicorn function.handler:app --host $(HOST) --port $(PORT) \
-		--no-access-log
+	POWERTOOLS_DEV=true TORCH_CPP_LOG_LEVEL=ERROR $(if $(filter local,$(AWS)),$(PY) scripts/local_aws.py --) \
+		$(PY) -m uvicorn function.handler:app --host $(HOST) --port $(PORT) --no-access-log
 
 lint: venv
 	$(PY) -m ruff check .

@@ -19,7 +19,7 @@ from moto import mock_aws
 
 from function.api.dependencies import current_cache, current_settings
 from function.aws import clients
-from function.aws.results import ResultsTable
+from function.aws.results import TABLE_SCHEMA, ResultsTable
 from function.cache.content import ContentCache
 from function.cache.lru import LruMap
 from function.shared.settings import Settings
@@ -37,12 +37,7 @@ class Aws:
 
 def create_table(dynamodb: Any, name: str) -> None:
     """The key schema template.yaml gives ResultsTable."""
-    dynamodb.create_table(
-        TableName=name,
-        KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}],
-        AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"}],
-        BillingMode="PAY_PER_REQUEST",
-    )
+    dynamodb.create_table(TableName=name, **TABLE_SCHEMA)
 
 
 @pytest.fixture

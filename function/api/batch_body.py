@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator
+from typing import TYPE_CHECKING
 
 from fastapi import Request
 from starlette.datastructures import UploadFile
@@ -11,9 +12,11 @@ from starlette.formparsers import MultiPartException, MultiPartParser
 
 from function.api.batch_schemas import MAX_BATCH_IMAGES
 from function.api.request_body import MULTIPART_OVERHEAD, read_body
-from function.aws.s3 import ImageStore
 from function.shared import errors
 from function.shared.settings import Settings
+
+if TYPE_CHECKING:
+    from function.aws.s3 import ImageStore
 
 # One more file than allowed, so that "too many" is ours to say (413), not the parser's (400).
 BATCH_MULTIPART_LIMITS = {

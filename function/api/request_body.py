@@ -68,7 +68,8 @@ async def read_image(request: Request, settings: Settings) -> bytes:
         return await read_body(request, settings.max_image_bytes)
     raise errors.UnsupportedMediaType(
         f"Content-Type '{media_type or 'none'}' is not accepted: send multipart/form-data "
-        "with a file field 'image', or the raw image with an image/* Content-Type."
+        "with a file field 'image', the raw image with an image/* Content-Type, or JSON "
+        '{"s3_key": ...} for an image uploaded through POST /uploads.'
     )
 
 

@@ -13,6 +13,12 @@ from dataclasses import dataclass
 from function.aws.clients import client
 
 TTL_ATTRIBUTE = "expires_at"
+# The table as template.yaml declares it; tests and `make run AWS=local` create it from this.
+TABLE_SCHEMA = {
+    "KeySchema": [{"AttributeName": "pk", "KeyType": "HASH"}],
+    "AttributeDefinitions": [{"AttributeName": "pk", "AttributeType": "S"}],
+    "BillingMode": "PAY_PER_REQUEST",
+}
 
 
 @dataclass(frozen=True)

@@ -10,14 +10,16 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from function.aws.results import ResultsTable
 from function.cache.lru import LruMap
 from function.shared.observability import logger
 from function.shared.settings import get_settings
+
+if TYPE_CHECKING:
+    from function.aws.results import ResultsTable
 
 DTYPE = np.dtype("<f4")
 
@@ -72,5 +74,9 @@ def _fail_open(details: dict[str, Any], operation: str, exc: Exception) -> None:
 def get_content_cache() -> ContentCache:
     settings = get_settings()
     memory = LruMap[np.ndarray](settings.cache_size) if settings.cache_size else None
-    table = ResultsTable(settings.results_table) if settings.results_table else None
+    table = None
+    if settings.results_table:
+        from function.aws.results import ResultsTable  # only where a table is configured
+
+        table = ResultsTable(settings.results_table)
     return ContentCache(memory, table, settings.cache_ttl_seconds)

@@ -56,9 +56,11 @@ def test_results_table_on_demand_with_ttl_and_pitr() -> None:
     assert table["KeySchema"] == [{"AttributeName": "pk", "KeyType": "HASH"}]
     assert table["TimeToLiveSpecification"] == {"AttributeName": "expires_at", "Enabled": True}
     assert table["PointInTimeRecoverySpecification"]["PointInTimeRecoveryEnabled"] is True
-    from function.aws.results import TTL_ATTRIBUTE
+    from function.aws.results import TABLE_SCHEMA, TTL_ATTRIBUTE
 
     assert table["TimeToLiveSpecification"]["AttributeName"] == TTL_ATTRIBUTE
+    for field, value in TABLE_SCHEMA.items():  # what tests and `make run AWS=local` create
+        assert table[field] == value
 
 
 def statements_on(service: str) -> list[dict]:

@@ -12,7 +12,6 @@ from function.api.dependencies import current_cache, current_model, current_sett
 from function.api.json_body import media_type_of, read_json
 from function.api.schemas import ModelRef, PredictionOut
 from function.api.upload_schemas import X_CACHE_HEADER
-from function.aws.s3 import image_store
 from function.cache.cached_scoring import score_with_cache
 from function.cache.content import ContentCache
 from function.inference.classifier import Classifier
@@ -45,6 +44,8 @@ async def classify_batch(
     media_type = media_type_of(request)
     by_key = media_type == "application/json"
     if by_key:
+        from function.aws.s3 import image_store  # on first use, as in classify.py
+
         store = image_store(settings)
         keys = (await read_json(request, schemas.BatchByKeys)).s3_keys
         inputs = await objects_from_s3(store, keys)

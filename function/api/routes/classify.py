@@ -11,7 +11,6 @@ from function.api import schemas, upload_schemas
 from function.api.dependencies import current_cache, current_model, current_settings
 from function.api.json_body import media_type_of, read_json
 from function.api.request_body import arrived_as_text, read_image
-from function.aws.s3 import image_store
 from function.cache.cached_scoring import score_with_cache
 from function.cache.content import ContentCache
 from function.inference.classifier import Classifier
@@ -54,6 +53,9 @@ async def classify(
 ) -> schemas.ClassifyResponse:
     details = request.scope["state"]["details"]
     if media_type_of(request) == "application/json":
+        # Imported on first use: a deployment without S3 never loads the adapter (cold start).
+        from function.aws.s3 import image_store
+
         store = image_store(settings)
         key = (await read_json(request, upload_schemas.ClassifyByKey)).s3_key
         details["s3_key"] = key

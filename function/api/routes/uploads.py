@@ -9,7 +9,6 @@ from fastapi import APIRouter, Depends, Query, Request
 
 from function.api import upload_schemas as schemas
 from function.api.dependencies import current_settings
-from function.aws.s3 import UPLOAD_EXPIRES_SECONDS, image_store
 from function.shared.settings import Settings
 
 router = APIRouter()
@@ -37,6 +36,8 @@ async def create_upload(
         ),
     ] = "image/jpeg",
 ) -> schemas.UploadResponse:
+    from function.aws.s3 import UPLOAD_EXPIRES_SECONDS, image_store  # on first use (cold start)
+
     store = image_store(settings)
     # The first call imports boto3 and finds credentials: off the event loop.
     signed = await asyncio.to_thread(store.presign_upload, content_type)
