@@ -12,11 +12,9 @@ from fastapi import APIRouter, Depends, Header, Query, Request, Response
 
 from function.api import jobs_schemas as schemas
 from function.api.dependencies import current_settings
-from function.api.jobs_config import job_store, keys_checker, store_errors, work_queue
 from function.api.json_body import read_json
 from function.api.schemas import PredictionOut
 from function.jobs.keys import PAGE_SIZE, is_job_id
-from function.jobs.submit import submit
 from function.shared import errors
 from function.shared.settings import Settings
 
@@ -43,6 +41,10 @@ async def create_job(
         Header(description="Any unique string (a UUID); a retry with it returns the same job."),
     ] = None,
 ) -> schemas.JobAccepted:
+    # The AWS adapters load on the first jobs request, not with the app (cold start).
+    from function.api.jobs_config import job_store, keys_checker, store_errors, work_queue
+    from function.jobs.submit import submit
+
     store, queue, check_key = job_store(settings), work_queue(settings), keys_checker(settings)
     body = await read_json(request, schemas.JobRequest, schemas.MAX_JOB_JSON_BYTES)
     if not body.s3_keys:
@@ -88,6 +90,8 @@ async def get_job(
     settings: Annotated[Settings, Depends(current_settings)],
     next_token: Annotated[str | None, Query(max_length=64)] = None,
 ) -> schemas.JobStatus:
+    from function.api.jobs_config import job_store, store_errors
+
     store = job_store(settings)
     if not is_job_id(job_id):
         raise errors.JobNotFound(f"'{job_id[:64]}' is not a job id.")

@@ -9,12 +9,9 @@ from fastapi import APIRouter, Depends, Query, Request
 
 from function.api import jobs_schemas as schemas
 from function.api.dependencies import current_model, current_settings
-from function.api.jobs_config import job_store, store_errors
 from function.api.schemas import ModelRef, PredictionOut
-from function.aws.s3 import incoming_store
 from function.inference.classifier import Classifier
 from function.inference.scoring import rank
-from function.jobs.outcomes import read_object
 from function.shared import errors
 from function.shared.settings import Settings
 
@@ -39,6 +36,10 @@ async def get_result(
     s3_key: Annotated[str, Query(max_length=1024, description="e.g. incoming/photo.jpg")],
     top_k: Annotated[int, Query(ge=1, le=1000, description="How many classes to return.")] = 5,
 ) -> schemas.ObjectResult:
+    from function.api.jobs_config import job_store, store_errors  # on first use (cold start)
+    from function.aws.s3 import incoming_store
+    from function.jobs.outcomes import read_object
+
     store = job_store(settings)
     incoming_store(settings).check_key(s3_key)
     request.scope["state"]["details"]["s3_key"] = s3_key
