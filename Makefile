@@ -24,7 +24,7 @@ endif
 
 export MODEL_DIR
 
-.PHONY: help venv tools model run test lint events fuzz audit bench clean
+.PHONY: help venv tools model run test lint events fuzz audit bench bench-worker clean
 
 help:
 	@echo "make run      serve the API on http://$(HOST):$(PORT) (uvicorn, builds the model if missing)"
@@ -34,7 +34,7 @@ help:
 	@echo "make events   regenerate the sample Lambda events in events/"
 	@echo "make fuzz     fuzz the decoder for FUZZ_SECONDS (default 300) with atheris"
 	@echo "make audit    pip-audit the pinned requirements (needs network)"
-	@echo "make bench    measure and rewrite docs/BENCHMARKS.md"
+	@echo "make bench    measure and rewrite docs/BENCHMARKS.md (and the worker: docs/SCALING.md)"
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt
 	$(PYTHON) -m venv $(VENV)
@@ -98,6 +98,13 @@ fuzz: venv
 bench: venv
 	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements-bench.txt
 	$(PY) bench/run.py
+	$(MAKE) --no-print-directory bench-worker
+
+# The SQS worker's images per second for SQS batch sizes 1, 5 and 10, and its init time;
+# writes docs/worker-throughput.json (quoted in docs/SCALING.md). About four minutes.
+bench-worker: venv
+	@[ -f $(MODEL_DIR)/metadata.json ] || $(MAKE) --no-print-directory model WEIGHTS=random
+	$(PY) bench/worker_throughput.py
 
 # Known vulnerabilities in the pinned requirements. Needs network; never part of `make test`.
 audit:
