@@ -25,6 +25,15 @@ class JobRequest(BaseModel):
     top_k: int = Field(5, ge=1, le=1000, description="How many classes per image.")
 
 
+# Read by the route itself (one size limit, errors in the service's shape), declared here.
+JOB_REQUEST_BODY: dict[str, Any] = {
+    "requestBody": {
+        "required": True,
+        "content": {"application/json": {"schema": JobRequest.model_json_schema()}},
+    }
+}
+
+
 class JobAccepted(BaseModel):
     job_id: str = Field(description="A version 4 UUID.")
     status: Literal["queued", "running", "done"]

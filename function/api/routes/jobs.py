@@ -27,6 +27,7 @@ IDEMPOTENCY_KEY = re.compile(r"[A-Za-z0-9._:-]{1,255}")
     status_code=202,
     response_model=schemas.JobAccepted,
     responses=schemas.JOB_ERRORS,
+    openapi_extra=schemas.JOB_REQUEST_BODY,
     summary="Classify up to 1000 images from S3, asynchronously",
     description="Queues one message per key for the worker and answers at once. Poll "
     "`status_url`. Send an `Idempotency-Key` header to make retries safe: the same key and "
