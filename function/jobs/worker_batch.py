@@ -21,6 +21,7 @@ from function.jobs import batch_work
 from function.jobs.batch_work import Done
 from function.jobs.messages import WorkItem, parse_body
 from function.jobs.outcomes import OutcomeWriter
+from function.jobs.worker_metrics import emit_batch_metrics
 from function.shared.observability import logger
 from function.shared.settings import Settings
 
@@ -55,6 +56,7 @@ def handle(
     details.update(counts, retried=len(answer.get("batchItemFailures", [])))
     details["batch_ms"] = round((time.perf_counter() - started) * 1000, 1)
     logger.info("batch done", extra=details)
+    emit_batch_metrics(details)
     return answer
 
 

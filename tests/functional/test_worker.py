@@ -64,11 +64,22 @@ def test_a_job_runs_end_to_end_through_the_templates_worker(client, jobs_aws) ->
     assert jobs_aws.receive_all(jobs_aws.dlq_url) == []
 
 
-def test_a_poison_image_is_recorded_and_not_retried(client, jobs_aws) -> None:
+def worker_metrics(output: str) -> dict:
+    """The worker's EMF metrics line from captured stdout."""
+    [line] = [json.loads(x) for x in output.splitlines() if '"WorkerImages"' in x]
+    return line
+
+
+def test_a_poison_image_is_recorded_and_not_retried(client, jobs_aws, capsys) -> None:
     job_id = submit(client, [jobs_aws.put("uploads/poison", b"\xff\xd8\xff\xe0 broken jpeg")])
     [message] = jobs_aws.receive_all()
     event = sqs_event([message], "arn:aws:sqs:us-east-1:123456789012:test-jobs", "us-east-1")
+    capsys.readouterr()
     assert worker_handler()(event, lambda_context()) == {"batchItemFailures": []}
+    metrics = worker_metrics(capsys.readouterr().out)
+    assert metrics["WorkerImagesFailed"] == [1.0]
+    assert metrics["WorkerMessagesRetried"] == [0.0]
+    assert metrics["WorkerImagesSucceeded"] == [0.0]
     job = client.get(f"/jobs/{job_id}").json()
     assert (job["status"], job["failed"]) == ("done", 1)
     assert job["results"][0]["error"]["code"] in ("image_decode_error", "image_truncated")
