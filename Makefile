@@ -34,7 +34,8 @@ help:
 	@echo "make events   regenerate the sample Lambda events in events/"
 	@echo "make fuzz     fuzz the decoder for FUZZ_SECONDS (default 300) with atheris"
 	@echo "make audit    pip-audit the pinned requirements (needs network)"
-	@echo "make bench    measure and rewrite docs/BENCHMARKS.md (and the worker: docs/SCALING.md)"
+	@echo "make bench    measure and rewrite docs/BENCHMARKS.md and docs/BENCHMARKS_BATCH_CACHE.md,"
+	@echo "              and the worker's images/s (docs/worker-throughput.json, docs/SCALING.md)"
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt
 	$(PYTHON) -m venv $(VENV)
@@ -98,6 +99,9 @@ fuzz: venv
 bench: venv
 	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements-bench.txt
 	$(PY) bench/run.py
+	$(PY) bench/batch_cache.py
+	$(PY) bench/added_cold_start.py
+	$(PY) bench/batch_cache_report.py
 	$(MAKE) --no-print-directory bench-worker
 
 # The SQS worker's images per second for SQS batch sizes 1, 5 and 10, and its init time;

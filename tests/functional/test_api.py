@@ -77,7 +77,8 @@ def test_top_k_out_of_range_or_not_an_integer(client: TestClient, top_k: str) ->
 @pytest.mark.parametrize(
     ("kwargs", "status", "code"),
     [
-        ({"json": {"image": "aGVsbG8="}}, 415, "unsupported_media_type"),
+        # JSON means "by S3 key" (issue 8): without IMAGES_BUCKET, the documented 501.
+        ({"json": {"image": "aGVsbG8="}}, 501, "s3_not_configured"),
         (
             {"content": b"x", "headers": {"content-type": "text/plain"}},
             415,

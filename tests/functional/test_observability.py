@@ -86,7 +86,8 @@ def test_incoming_request_id_is_validated(client: TestClient, sent: str, echoed:
 
 
 def test_request_id_is_in_error_bodies_and_log_lines(client: TestClient, log_lines) -> None:
-    response = client.post("/classify", json={}, headers={"x-request-id": "req-42"})
+    headers = {"x-request-id": "req-42", "content-type": "text/plain"}
+    response = client.post("/classify", content=b"x", headers=headers)
     assert response.status_code == 415
     assert response.headers["x-request-id"] == "req-42"
     assert response.json()["error"]["request_id"] == "req-42"
@@ -100,8 +101,12 @@ def test_unhandled_error_is_logged_with_its_request_id(client: TestClient, log_l
     from function.api.dependencies import current_model
 
     class Broken:
+        version, labels = "broken", []  # the content cache reads both
+
         def predict(self, *args, **kwargs):
             raise RuntimeError("boom")
+
+        probabilities = predict  # what /classify calls since the content cache
 
     client.app.dependency_overrides[current_model] = Broken
     response = client.post("/classify", content=JPEG, headers={"content-type": "image/jpeg"})
