@@ -7,6 +7,7 @@ import json
 
 import pytest
 from aws_fixtures import BUCKET, aws, make_cache
+from botocore.exceptions import ClientError
 from botocore.response import StreamingBody
 from botocore.stub import Stubber
 from jobs_fixtures import jobs_aws, worker_handler
@@ -182,3 +183,37 @@ def test_objects_dropped_into_incoming_are_classified(client, jobs_aws) -> None:
     assert_same_predictions(found.json()["predictions"], expected)
     failed = client.get("/results", params={"s3_key": "incoming/notes.txt"}).json()
     assert failed["error"]["code"] == "unsupported_image_format"
+
+
+def test_a_throttled_result_write_fails_only_its_message(client, jobs_aws) -> None:
+    """DynamoDB throttling the transaction of one image: that message is retried, alone."""
+    keys = [jobs_aws.put(f"uploads/{name}", photo_bytes(name)) for name in PHOTOS[:2]]
+    job_id = submit(client, keys)
+    messages = sorted(jobs_aws.receive_all(), key=lambda m: json.loads(m["Body"])["index"])
+    event = sqs_event(messages, "arn:aws:sqs:::test-jobs", "us-east-1")
+
+    def throttle_the_first_image(params, **_):
+        put = params["TransactItems"][0]["Put"]["Item"]
+        if put["s3_key"]["S"] == keys[0]:
+            raise ClientError(
+                {"Error": {"Code": "ProvisionedThroughputExceededException"}},
+                "TransactWriteItems",
+            )
+
+    dynamodb = clients.client("dynamodb")
+    dynamodb.meta.events.register(
+        "provide-client-params.dynamodb.TransactWriteItems", throttle_the_first_image
+    )
+    try:
+        answer = worker_handler()(event, lambda_context())
+    finally:
+        dynamodb.meta.events.unregister(
+            "provide-client-params.dynamodb.TransactWriteItems", throttle_the_first_image
+        )
+    assert answer == {"batchItemFailures": [{"itemIdentifier": messages[0]["MessageId"]}]}
+    job = client.get(f"/jobs/{job_id}").json()
+    assert (job["status"], job["succeeded"]) == ("running", 1)
+    assert worker_handler()(sqs_event(messages[:1], "arn", "us-east-1"), lambda_context()) == {
+        "batchItemFailures": []
+    }
+    assert client.get(f"/jobs/{job_id}").json()["status"] == "done"
