@@ -31,6 +31,11 @@ def test_the_sample_bucket_is_the_tests_bucket() -> None:
     assert SAMPLE_BUCKET == BUCKET
 
 
+def test_every_worker_event_is_replayed_here() -> None:
+    replayed = {"worker-sqs-job-batch.json", "worker-sqs-s3-put-incoming.json"}
+    assert {p.name for p in EVENTS.glob("worker-*.json")} == replayed
+
+
 def test_the_job_batch_event_completes_its_job(client, jobs_aws) -> None:
     JobStore(TABLE, 7).create(SAMPLE_JOB_ID, SAMPLE_JOB_KEYS, top_k=3)
     jobs_aws.put(SAMPLE_JOB_KEYS[0], small_cat_jpeg())
