@@ -94,3 +94,7 @@ def test_rank_serves_any_top_k_with_ties_to_the_lower_index() -> None:
         Prediction("c", 2, pytest.approx(0.3)),
     ]
     assert len(rank(probabilities, labels, 99)) == 5
+    # Past numpy's insertion-sort threshold, only a stable sort keeps that order.
+    many = np.tile(np.array([0.1, 0.3, 0.3, 0.2], dtype=np.float32), 250)
+    expected = sorted(range(1000), key=lambda index: (-many[index], index))
+    assert [p.index for p in rank(many, [str(i) for i in range(1000)], 1000)] == expected
