@@ -33,7 +33,7 @@ endif
 
 export MODEL_DIR
 
-.PHONY: help venv tools model run test test-onnx-newer-pythons lint events fuzz audit bench clean
+.PHONY: help venv tools model run test test-onnx-newer-pythons lint events fuzz audit bench bench-worker clean
 
 help:
 	@echo "make run      serve the API on http://$(HOST):$(PORT) (uvicorn, builds the model if missing)"
@@ -45,7 +45,8 @@ help:
 	@echo "make events   regenerate the sample Lambda events in events/"
 	@echo "make fuzz     fuzz the decoder for FUZZ_SECONDS (default 300) with atheris"
 	@echo "make audit    pip-audit the pinned requirements (needs network)"
-	@echo "make bench    measure and rewrite docs/BENCHMARKS.md and docs/BENCHMARKS_BATCH_CACHE.md"
+	@echo "make bench    measure and rewrite docs/BENCHMARKS.md and docs/BENCHMARKS_BATCH_CACHE.md,"
+	@echo "              and the worker's images/s (docs/worker-throughput.json, docs/SCALING.md)"
 
 # PyPI's Linux torch is a CUDA build (about 4 GB with its nvidia-* wheels); this service runs on
 # the CPU. So torch and torchvision come first from PyTorch's CPU-only index (about 0.7 GB) when
@@ -159,6 +160,13 @@ bench: venv
 	$(PY) bench/batch_cache.py
 	$(PY) bench/added_cold_start.py
 	$(PY) bench/batch_cache_report.py
+	$(MAKE) --no-print-directory bench-worker
+
+# The SQS worker's images per second for SQS batch sizes 1, 5 and 10, and its init time;
+# writes docs/worker-throughput.json (quoted in docs/SCALING.md). About four minutes.
+bench-worker: venv
+	@[ -f $(MODEL_DIR)/metadata.json ] || $(MAKE) --no-print-directory model WEIGHTS=random
+	$(PY) bench/worker_throughput.py
 
 # Known vulnerabilities in the pinned requirements. Needs network; never part of `make test`.
 audit:

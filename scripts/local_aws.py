@@ -1,7 +1,8 @@
-"""`make run AWS=local`: moto's server on localhost as S3 and DynamoDB, then the given command.
+"""`make run AWS=local`: moto's server on localhost as S3, DynamoDB and SQS, then the command.
 
 Starts `moto_server`, creates the images bucket and the results table the way template.yaml
-describes them, and runs the command (the API under uvicorn) with AWS_ENDPOINT_URL and the
+describes them, and the jobs queue with the worker loop beside it (scripts/local_jobs.py),
+and runs the command (the API under uvicorn) with AWS_ENDPOINT_URL and the
 service's settings pointing at it. Nothing leaves the machine; everything is gone on exit.
 """
 
@@ -12,6 +13,8 @@ import subprocess
 import sys
 import time
 import urllib.request
+
+import local_jobs
 
 MOTO_HOST = "127.0.0.1"
 MOTO_PORT = int(os.environ.get("MOTO_PORT", "5001"))
@@ -55,9 +58,12 @@ def main(command: list[str]) -> int:
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )
+    worker = None
     try:
         wait_until_up(moto)
         create_resources()
+        os.environ.update(local_jobs.create_queue(LOCAL_ENV["IMAGES_BUCKET"]))
+        worker = local_jobs.start_worker()  # POST /jobs and incoming/ objects get done
         print(
             f"moto: S3 bucket {LOCAL_ENV['IMAGES_BUCKET']} and DynamoDB table "
             f"{LOCAL_ENV['RESULTS_TABLE']} on {ENDPOINT}",
@@ -67,6 +73,9 @@ def main(command: list[str]) -> int:
     except KeyboardInterrupt:
         return 130
     finally:
+        if worker is not None:
+            worker.terminate()
+            worker.wait(timeout=10)
         moto.terminate()
         moto.wait(timeout=10)
 

@@ -16,6 +16,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from photos import encode, photo
+from worker_events import worker_events
 
 EVENTS_DIR = Path(__file__).resolve().parent.parent / "events"
 BOUNDARY = "----classifier-sample-boundary"
@@ -126,6 +127,7 @@ def build_events() -> dict[str, dict]:
             "POST", "/classify", form_headers, form, binary=False
         ),
         **s3_and_batch_events(jpeg),
+        **worker_events(),
     }
 
 

@@ -13,7 +13,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from function import __version__
-from function.api.routes import batch, classify, health, uploads
+from function.api.routes import batch, classify, health, jobs, results, uploads
 from function.api.top_k import document_top_k_limit
 from function.inference.classifier import get_classifier
 from function.shared import errors
@@ -104,6 +104,8 @@ app.add_middleware(ObservabilityMiddleware)
 app.include_router(classify.router)
 app.include_router(batch.router)
 app.include_router(uploads.router)
+app.include_router(jobs.router)
+app.include_router(results.router)
 app.include_router(health.router)
 _fastapi_openapi = app.openapi
 

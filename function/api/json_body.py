@@ -15,8 +15,8 @@ MAX_JSON_BYTES = 64 * 1024
 M = TypeVar("M", bound=BaseModel)
 
 
-async def read_json(request: Request, model: type[M]) -> M:
-    body = await read_body(request, MAX_JSON_BYTES)
+async def read_json(request: Request, model: type[M], max_bytes: int = MAX_JSON_BYTES) -> M:
+    body = await read_body(request, max_bytes)
     try:
         return model.model_validate_json(body)
     except ValidationError as exc:

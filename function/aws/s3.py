@@ -17,6 +17,9 @@ from function.shared.settings import Settings
 UPLOAD_EXPIRES_SECONDS = 300
 # S3's "safe" key characters; anything else was not issued by this service.
 SAFE_KEY = re.compile(r"[A-Za-z0-9!_.*'()/-]{1,1024}")
+# Objects dropped under INCOMING_PREFIX are named by people ("IMG 0001 (2).jpg"): any
+# printable characters, still without the path tricks check_key refuses.
+DROPPED_KEY = re.compile(r"[^\x00-\x1f\x7f]{1,1024}")
 
 
 @dataclass(frozen=True)
@@ -24,11 +27,12 @@ class ImageStore:
     bucket: str
     prefix: str
     max_bytes: int
+    key_pattern: re.Pattern[str] = SAFE_KEY
 
     def check_key(self, key: str) -> str:
         """The key itself when it names an upload this service could have issued."""
         if (
-            not SAFE_KEY.fullmatch(key)
+            not self.key_pattern.fullmatch(key)
             or not key.startswith(self.prefix)
             or len(key) == len(self.prefix)
             or ".." in key
@@ -103,3 +107,10 @@ def image_store(settings: Settings) -> ImageStore:
     if not settings.images_bucket:
         raise errors.S3NotConfigured()
     return ImageStore(settings.images_bucket, settings.upload_prefix, settings.max_upload_bytes)
+
+
+def incoming_store(settings: Settings) -> ImageStore:
+    """The drop folder: objects people put under INCOMING_PREFIX, named as they like."""
+    return ImageStore(
+        settings.images_bucket, settings.incoming_prefix, settings.max_upload_bytes, DROPPED_KEY
+    )

@@ -141,3 +141,44 @@ class StorageUnavailable(ServiceError):
     status_code = 503
     code = "storage_unavailable"
     default_message = "Image storage is unavailable (throttled, timed out or refused); retry later."
+
+
+# --- Jobs, the worker and the S3 drop folder (issue 9) ---
+
+
+class JobNotFound(ServiceError):
+    status_code = 404
+    code = "job_not_found"
+    default_message = "No job with that id: it never existed, or it expired."
+
+
+class ResultNotFound(ServiceError):
+    status_code = 404
+    code = "result_not_found"
+    default_message = "No result for that key yet: the worker has not classified it, or it expired."
+
+
+class InvalidNextToken(BadRequest):
+    code = "invalid_next_token"
+    default_message = "The next_token is not one this job's previous page returned."
+
+
+class IdempotencyKeyReused(ServiceError):
+    status_code = 422
+    code = "idempotency_key_reused"
+    default_message = "This Idempotency-Key was already used for a different request."
+
+
+class JobsNotConfigured(ServiceError):
+    status_code = 501
+    code = "jobs_not_configured"
+    default_message = (
+        "This deployment has no jobs queue: set JOBS_QUEUE_URL, RESULTS_TABLE and IMAGES_BUCKET "
+        "(the template's JobsQueue, ResultsTable and ImagesBucket do)."
+    )
+
+
+class JobStoreUnavailable(ServiceError):
+    status_code = 503
+    code = "job_store_unavailable"
+    default_message = "The jobs table or queue is unavailable (throttled, timed out): retry."

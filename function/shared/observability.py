@@ -15,11 +15,13 @@ import time
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from aws_lambda_powertools import Logger, Tracer
 from aws_lambda_powertools.metrics import EphemeralMetrics, MetricUnit
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+if TYPE_CHECKING:  # annotations only: the SQS worker imports this module without Starlette
+    from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 SERVICE = "image-classifier"
 NAMESPACE = "ImageClassifier"

@@ -76,6 +76,13 @@ class Settings(BaseSettings):
     results_table: str = ""
     cache_ttl_seconds: int = Field(3600, gt=0)
 
+    # --- Jobs, the worker and the S3 drop folder (issue 9) ---
+    # The SQS queue POST /jobs sends work to; empty: the jobs routes answer 501.
+    jobs_queue_url: str = ""
+    # Objects created under this prefix are classified by the worker, no request needed.
+    incoming_prefix: str = Field("incoming/", pattern=r"^[A-Za-z0-9._-]+(/[A-Za-z0-9._-]+)*/$")
+    job_ttl_days: int = Field(7, gt=0, le=365)
+
 
 @lru_cache(maxsize=1)
 def get_settings() -> Settings:

@@ -139,3 +139,29 @@ def test_importtime_shows_no_boto3_at_init(model_dir: Path) -> None:
     assert "function.api.routes.uploads" in imported  # sanity: the S3 routes were imported
     assert "boto3" not in imported
     assert not {name for name in imported if name.startswith("boto3.")}
+
+
+WORKER_PROBE = """
+import json, sys
+import function.worker
+print(json.dumps({"modules": sorted(sys.modules), "handler": callable(function.worker.handler)}))
+"""
+
+
+def test_the_worker_imports_no_web_framework_and_no_torchvision(model_dir: Path) -> None:
+    env = {**os.environ, "MODEL_DIR": str(model_dir)}
+    result = subprocess.run(
+        [sys.executable, "-c", WORKER_PROBE],
+        cwd=REPO,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    report = json.loads(result.stdout.strip().splitlines()[-1])
+    roots = {name.split(".")[0] for name in report["modules"]}
+    assert report["handler"]
+    assert "torch" in roots  # sanity: the probe really loaded the model
+    assert not roots & {"fastapi", "starlette", "mangum", "uvicorn", "multipart", "torchvision"}
+    assert "modelbuild" not in roots
+    assert "function.api" not in report["modules"]

@@ -9,12 +9,23 @@ from __future__ import annotations
 import pytest
 from aws_fixtures import aws, s3_app
 from hypothesis import HealthCheck, given, settings
+from jobs_fixtures import jobs_aws
 
 EXAMPLES_PER_OPERATION = 50
-ROUTES = ["POST /classify", "GET /health", "POST /classify/batch", "POST /uploads"]
+ROUTES = [
+    "POST /classify",
+    "GET /health",
+    "POST /classify/batch",
+    "POST /uploads",
+    "POST /jobs",
+    "GET /jobs/{job_id}",
+    "GET /results",
+]
 # JSON bodies reach S3: run against moto (without IMAGES_BUCKET they answer a documented 501).
 S3_ROUTES = {"POST /classify", "POST /classify/batch", "POST /uploads"}
-__all__ = ["aws", "s3_app"]  # fixtures, imported for pytest
+# The jobs routes also need the queue: moto's SQS as well.
+JOBS_ROUTES = {"POST /jobs", "GET /jobs/{job_id}", "GET /results"}
+__all__ = ["aws", "jobs_aws", "s3_app"]  # fixtures, imported for pytest
 
 
 def operations(api_schema) -> dict[str, object]:
@@ -33,6 +44,8 @@ def test_the_schema_lists_every_route(api_schema) -> None:
 def test_no_server_errors_and_errors_in_our_shape(api_schema, request, name: str) -> None:
     if name in S3_ROUTES:
         request.getfixturevalue("s3_app")
+    if name in JOBS_ROUTES:
+        request.getfixturevalue("jobs_aws")
     operation = operations(api_schema)[name]
     statuses: list[int] = []
 

@@ -59,8 +59,8 @@ def test_sam_validate_lint_passes() -> None:
 
 
 def function_resource() -> dict:
-    (function,) = [r for r in RESOURCES.values() if r["Type"] == "AWS::Serverless::Function"]
-    return function
+    """The API's function (the SQS worker, WorkerFunction, has tests of its own)."""
+    return RESOURCES["ClassifierFunction"]
 
 
 def test_function_is_a_container_image_built_from_our_dockerfile() -> None:
@@ -100,6 +100,9 @@ def test_routes() -> None:
         ("OPTIONS", "/classify/batch"),
         ("POST", "/uploads"),
         ("OPTIONS", "/uploads"),
+        ("POST", "/jobs"),
+        ("GET", "/jobs/{job_id}"),
+        ("GET", "/results"),
     }
 
 
@@ -184,10 +187,11 @@ def test_cors_is_explicit_and_never_a_wildcard() -> None:
     assert "Cors" not in api_resource()["Properties"]
 
 
-def iam_statements() -> list[dict]:
+def iam_statements(role: str | None = None) -> list[dict]:
+    """Every role's statements, or one role's."""
     statements = []
-    for resource in RESOURCES.values():
-        if resource["Type"] != "AWS::IAM::Role":
+    for name, resource in RESOURCES.items():
+        if resource["Type"] != "AWS::IAM::Role" or role not in (None, name):
             continue
         for policy in resource["Properties"].get("Policies", []):
             if "Fn::If" in policy:
@@ -220,7 +224,9 @@ def test_logs_go_to_a_log_group_with_retention() -> None:
     assert function_resource()["Properties"]["LoggingConfig"] == {
         "LogGroup": {"Ref": "ClassifierLogGroup"}
     }
-    (logs,) = [s for s in iam_statements() if "logs:PutLogEvents" in as_list(s["Action"])]
+    (logs,) = [
+        s for s in iam_statements("ClassifierRole") if "logs:PutLogEvents" in as_list(s["Action"])
+    ]
     assert logs["Resource"] == {"Fn::GetAtt": "ClassifierLogGroup.Arn"}
 
 

@@ -13,7 +13,12 @@ def test_images_bucket_is_private_encrypted_and_expires_uploads() -> None:
     bucket = RESOURCES["ImagesBucket"]
     assert bucket["Type"] == "AWS::S3::Bucket"
     properties = bucket["Properties"]
-    assert "BucketName" not in properties  # generated: no name collisions between stacks
+    # Fixed (the queue policy names it) yet unique per stack: the stack's own UUID is in it.
+    name_template, variables = properties["BucketName"]["Fn::Sub"]
+    assert "${StackUuid}" in name_template
+    assert variables["StackUuid"] == {
+        "Fn::Select": [2, {"Fn::Split": ["/", {"Ref": "AWS::StackId"}]}]
+    }
     assert set(properties["PublicAccessBlockConfiguration"].values()) == {True}
     (rule,) = properties["BucketEncryption"]["ServerSideEncryptionConfiguration"]
     assert rule["ServerSideEncryptionByDefault"]["SSEAlgorithm"] in ("AES256", "aws:kms")
@@ -61,7 +66,7 @@ def test_results_table_on_demand_with_ttl_and_pitr() -> None:
 def statements_on(service: str) -> list[dict]:
     return [
         s
-        for s in iam_statements()
+        for s in iam_statements("ClassifierRole")
         if any(action.startswith(f"{service}:") for action in as_list(s["Action"]))
     ]
 
@@ -75,8 +80,14 @@ def test_function_may_only_read_and_sign_uploads() -> None:
 
 
 def test_function_may_only_get_and_put_results() -> None:
+    """And, for jobs, update one (marked enqueued) and read a page of results in one call."""
     (statement,) = statements_on("dynamodb")
-    assert sorted(statement["Action"]) == ["dynamodb:GetItem", "dynamodb:PutItem"]
+    assert sorted(statement["Action"]) == [
+        "dynamodb:BatchGetItem",
+        "dynamodb:GetItem",
+        "dynamodb:PutItem",
+        "dynamodb:UpdateItem",
+    ]
     assert statement["Resource"] == {"Fn::GetAtt": "ResultsTable.Arn"}
 
 

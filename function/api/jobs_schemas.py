@@ -1,0 +1,95 @@
+"""Request and response models of POST /jobs, GET /jobs/{job_id} and GET /results."""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from function.api.schemas import ModelRef, PredictionOut
+from function.api.upload_schemas import error
+
+MAX_JOB_IMAGES = 1000
+# A thousand keys of S3's longest (1024 bytes), quoted and separated, with room to spare.
+MAX_JOB_JSON_BYTES = 1_100_000
+
+
+class JobRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    # Counted by the route, not here: too many is a 413 and none a 400, not a 422.
+    s3_keys: list[str] = Field(
+        description=f"1 to {MAX_JOB_IMAGES} keys under UPLOAD_PREFIX (from POST /uploads) or "
+        "INCOMING_PREFIX. Each is checked like a /classify key when the worker reads it."
+    )
+    top_k: int = Field(5, ge=1, le=1000, description="How many classes per image.")
+
+
+# Read by the route itself (one size limit, errors in the service's shape), declared here.
+JOB_REQUEST_BODY: dict[str, Any] = {
+    "requestBody": {
+        "required": True,
+        "content": {"application/json": {"schema": JobRequest.model_json_schema()}},
+    }
+}
+
+
+class JobAccepted(BaseModel):
+    job_id: str = Field(description="A version 4 UUID.")
+    status: Literal["queued", "running", "done"]
+    total: int = Field(description="How many images the job has.")
+    status_url: str = Field(description="GET it for the job's progress and results.")
+
+
+class EntryError(BaseModel):
+    code: str = Field(description="The code a /classify of this key would have answered.")
+    message: str
+
+
+class JobEntry(BaseModel):
+    s3_key: str
+    status: Literal["pending", "succeeded", "failed"]
+    predictions: list[PredictionOut] | None = Field(None, description="When succeeded.")
+    error: EntryError | None = Field(None, description="When failed; never retried.")
+
+
+class JobStatus(BaseModel):
+    job_id: str
+    status: Literal["queued", "running", "done"] = Field(
+        description="queued: nothing counted yet; running: some images counted; done: all."
+    )
+    total: int
+    succeeded: int
+    failed: int
+    results: list[JobEntry] = Field(description="This page's images, in request order.")
+    next_token: str | None = Field(
+        None, description="Pass as ?next_token= for the next page; absent on the last page."
+    )
+
+
+class ObjectResult(BaseModel):
+    s3_key: str
+    predictions: list[PredictionOut] | None = Field(None, description="When classified.")
+    error: EntryError | None = Field(None, description="Why it could not be classified.")
+    model: ModelRef
+
+
+JOB_ERRORS: dict[int | str, dict[str, Any]] = {
+    400: error("no_images, invalid_json, invalid_s3_key (with the key's index)."),
+    413: error("too_many_images (more than 1000) or payload_too_large (the body)."),
+    422: error("invalid_parameter, or idempotency_key_reused for a different request."),
+    501: error("jobs_not_configured or s3_not_configured."),
+    503: error("job_store_unavailable: the table or the queue refused; retry (same key)."),
+}
+JOB_STATUS_ERRORS: dict[int | str, dict[str, Any]] = {
+    400: error("invalid_next_token."),
+    404: error("job_not_found: unknown, malformed or expired (JOB_TTL_DAYS) id."),
+    501: error("jobs_not_configured."),
+    503: error("job_store_unavailable."),
+}
+RESULT_ERRORS: dict[int | str, dict[str, Any]] = {
+    400: error("invalid_s3_key: not under INCOMING_PREFIX."),
+    404: error("result_not_found: not classified yet (or expired)."),
+    501: error("jobs_not_configured."),
+    503: error("job_store_unavailable."),
+}

@@ -1,0 +1,151 @@
+"""POST /jobs and GET /jobs/{job_id}: many images classified by the worker, results by page."""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import binascii
+import re
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Header, Query, Request, Response
+
+from function.api import jobs_schemas as schemas
+from function.api.dependencies import current_settings
+from function.api.json_body import read_json
+from function.api.schemas import PredictionOut
+from function.jobs.keys import PAGE_SIZE, is_job_id
+from function.shared import errors
+from function.shared.settings import Settings
+
+router = APIRouter()
+IDEMPOTENCY_KEY = re.compile(r"[A-Za-z0-9._:-]{1,255}")
+
+
+@router.post(
+    "/jobs",
+    status_code=202,
+    response_model=schemas.JobAccepted,
+    responses=schemas.JOB_ERRORS,
+    openapi_extra=schemas.JOB_REQUEST_BODY,
+    summary="Classify up to 1000 images from S3, asynchronously",
+    description="Queues one message per key for the worker and answers at once. Poll "
+    "`status_url`. Send an `Idempotency-Key` header to make retries safe: the same key and "
+    "request return the same job.",
+)
+async def create_job(
+    request: Request,
+    response: Response,
+    settings: Annotated[Settings, Depends(current_settings)],
+    idempotency_key: Annotated[
+        str | None,
+        Header(description="Any unique string (a UUID); a retry with it returns the same job."),
+    ] = None,
+) -> schemas.JobAccepted:
+    # The AWS adapters load on the first jobs request, not with the app (cold start).
+    from function.api.jobs_config import job_store, keys_checker, store_errors, work_queue
+    from function.jobs.submit import submit
+
+    store, queue, check_key = job_store(settings), work_queue(settings), keys_checker(settings)
+    body = await read_json(request, schemas.JobRequest, schemas.MAX_JOB_JSON_BYTES)
+    if not body.s3_keys:
+        raise errors.NoImages("s3_keys is empty: a job needs at least one key.")
+    if len(body.s3_keys) > schemas.MAX_JOB_IMAGES:
+        raise errors.TooManyImages(f"A job holds at most {schemas.MAX_JOB_IMAGES} images.")
+    for index, key in enumerate(body.s3_keys):
+        check_key(index, key)
+    idempotency = None
+    if idempotency_key is not None:
+        if not IDEMPOTENCY_KEY.fullmatch(idempotency_key):
+            raise errors.InvalidParameter("Idempotency-Key: 1-255 of A-Z a-z 0-9 . _ : -")
+        idempotency = (_caller(request), idempotency_key)
+    submitted = await asyncio.to_thread(submit, store, queue, body.s3_keys, body.top_k, idempotency)
+    details = request.scope["state"]["details"]
+    details.update(job_id=submitted.job_id, images=len(body.s3_keys), replayed=submitted.replayed)
+    status = "queued"
+    if submitted.replayed:
+        response.headers["idempotent-replayed"] = "true"
+        with store_errors():
+            job = await asyncio.to_thread(store.get, submitted.job_id)
+        status = job.status if job else status
+    response.headers["location"] = f"/jobs/{submitted.job_id}"
+    return schemas.JobAccepted(
+        job_id=submitted.job_id,
+        status=status,
+        total=len(body.s3_keys),
+        status_url=f"/jobs/{submitted.job_id}",
+    )
+
+
+@router.get(
+    "/jobs/{job_id}",
+    response_model=schemas.JobStatus,
+    response_model_by_alias=True,
+    response_model_exclude_none=True,
+    responses=schemas.JOB_STATUS_ERRORS,
+    summary="A job's progress and its results, 100 per page",
+)
+async def get_job(
+    request: Request,
+    job_id: str,
+    settings: Annotated[Settings, Depends(current_settings)],
+    next_token: Annotated[str | None, Query(max_length=64)] = None,
+) -> schemas.JobStatus:
+    from function.api.jobs_config import job_store, store_errors
+
+    store = job_store(settings)
+    if not is_job_id(job_id):
+        raise errors.JobNotFound(f"'{job_id[:64]}' is not a job id.")
+    with store_errors():
+        job = await asyncio.to_thread(store.get, job_id)
+    if job is None:
+        raise errors.JobNotFound()
+    page = _page_of(next_token, job.total)
+    with store_errors():
+        keys = await asyncio.to_thread(store.keys_page, job_id, page)
+        found = await asyncio.to_thread(store.results, job_id, page * PAGE_SIZE, len(keys))
+    entries = [_entry(key, found.get(page * PAGE_SIZE + i)) for i, key in enumerate(keys)]
+    request.scope["state"]["details"].update(job_id=job_id, page=page)
+    more = (page + 1) * PAGE_SIZE < job.total
+    return schemas.JobStatus(
+        job_id=job_id,
+        status=job.status,
+        total=job.total,
+        succeeded=job.succeeded,
+        failed=job.failed,
+        results=entries,
+        next_token=_token_for(page + 1) if more else None,
+    )
+
+
+def _entry(key: str, outcome: dict | None) -> schemas.JobEntry:
+    if outcome is None:
+        return schemas.JobEntry(s3_key=key, status="pending")
+    if "predictions" in outcome:
+        predictions = [PredictionOut.model_validate(p) for p in outcome["predictions"]]
+        return schemas.JobEntry(s3_key=key, status="succeeded", predictions=predictions)
+    return schemas.JobEntry(s3_key=key, status="failed", error=outcome["error"])
+
+
+def _token_for(page: int) -> str:
+    return base64.urlsafe_b64encode(f"page:{page}".encode()).decode().rstrip("=")
+
+
+def _page_of(token: str | None, total: int) -> int:
+    if token is None:
+        return 0
+    try:
+        text = base64.urlsafe_b64decode(token + "=" * (-len(token) % 4)).decode()
+        page = int(text.removeprefix("page:")) if text.startswith("page:") else -1
+    except (binascii.Error, UnicodeDecodeError, ValueError):
+        page = -1
+    if not page > 0 or page * PAGE_SIZE >= total:
+        raise errors.InvalidNextToken()
+    return page
+
+
+def _caller(request: Request) -> str:
+    """Idempotency keys are per API key: two callers may pick the same one."""
+    event = request.scope.get("aws.event") or {}
+    identity = (event.get("requestContext") or {}).get("identity") or {}
+    return identity.get("apiKeyId") or "anonymous"

@@ -1,0 +1,55 @@
+"""GET /results: the outcome for an image dropped into the bucket under INCOMING_PREFIX."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Query, Request
+
+from function.api import jobs_schemas as schemas
+from function.api.dependencies import current_model, current_settings
+from function.api.schemas import ModelRef, PredictionOut
+from function.inference.classifier import Classifier
+from function.inference.scoring import rank
+from function.shared import errors
+from function.shared.settings import Settings
+
+router = APIRouter()
+
+
+@router.get(
+    "/results",
+    response_model=schemas.ObjectResult,
+    response_model_by_alias=True,
+    response_model_exclude_none=True,
+    responses=schemas.RESULT_ERRORS,
+    summary="The result for an image dropped under INCOMING_PREFIX",
+    description="Objects created under INCOMING_PREFIX are classified by the worker without "
+    "a request. 404 result_not_found until then; an image that cannot be classified "
+    "answers 200 with its `error`.",
+)
+async def get_result(
+    request: Request,
+    model: Annotated[Classifier, Depends(current_model)],
+    settings: Annotated[Settings, Depends(current_settings)],
+    s3_key: Annotated[str, Query(max_length=1024, description="e.g. incoming/photo.jpg")],
+    top_k: Annotated[int, Query(ge=1, le=1000, description="How many classes to return.")] = 5,
+) -> schemas.ObjectResult:
+    from function.api.jobs_config import job_store, store_errors  # on first use (cold start)
+    from function.aws.s3 import incoming_store
+    from function.jobs.outcomes import read_object
+
+    store = job_store(settings)
+    incoming_store(settings).check_key(s3_key)
+    request.scope["state"]["details"]["s3_key"] = s3_key
+    with store_errors():
+        found = await asyncio.to_thread(read_object, store.table, s3_key)
+    if found is None:
+        raise errors.ResultNotFound(f"No result for '{s3_key}' yet: retry in a few seconds.")
+    if isinstance(found, dict):
+        return schemas.ObjectResult(
+            s3_key=s3_key, error=schemas.EntryError(**found), model=ModelRef.of(model)
+        )
+    predictions = [PredictionOut.of(p) for p in rank(found, model.labels, top_k)]
+    return schemas.ObjectResult(s3_key=s3_key, predictions=predictions, model=ModelRef.of(model))

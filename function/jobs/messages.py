@@ -1,0 +1,61 @@
+"""What an SQS message asks the worker to do: one image of a job, or dropped objects.
+
+Two producers share the queue: POST /jobs sends {"job_id", "index", "s3_key", "top_k"}, and
+the bucket's event notification sends S3 event records for objects created under
+INCOMING_PREFIX, whose keys arrive URL-encoded. S3 also sends one s3:TestEvent when the
+notification is configured: it asks for nothing.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from urllib.parse import unquote_plus
+
+# Drop-folder images get the same number of predictions as a default classify request,
+# but their full probability vectors are kept, so GET /results can serve any top_k.
+DROP_FOLDER_TOP_K = 5
+
+
+class MalformedMessage(ValueError):
+    """A body neither producer could have sent; it goes to the DLQ for a person to look at."""
+
+
+@dataclass(frozen=True)
+class WorkItem:
+    s3_key: str
+    top_k: int = DROP_FOLDER_TOP_K
+    job_id: str | None = None  # None: a drop-folder object
+    index: int = 0
+    bucket: str | None = None  # from S3 events: which bucket the object is in
+
+
+def parse_body(body: str) -> list[WorkItem]:
+    try:
+        message = json.loads(body)
+        if not isinstance(message, dict):
+            raise TypeError("not an object")
+        if message.get("Event") == "s3:TestEvent":
+            return []
+        if "Records" in message:
+            return [_from_s3_record(record) for record in message["Records"]]
+        return [
+            WorkItem(
+                s3_key=str(message["s3_key"]),
+                top_k=int(message["top_k"]),
+                job_id=str(message["job_id"]),
+                index=int(message["index"]),
+            )
+        ]
+    except (ValueError, TypeError, KeyError) as exc:
+        raise MalformedMessage(f"not a job or S3 event message: {exc!r}") from exc
+
+
+def _from_s3_record(record: dict) -> WorkItem:
+    s3 = record["s3"]
+    # S3 encodes keys like an HTML form: spaces as '+', everything else as %XX.
+    return WorkItem(s3_key=unquote_plus(s3["object"]["key"]), bucket=s3["bucket"]["name"])
+
+
+def job_message(job_id: str, index: int, s3_key: str, top_k: int) -> str:
+    return json.dumps({"job_id": job_id, "index": index, "s3_key": s3_key, "top_k": top_k})
