@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Mapping
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
@@ -14,7 +14,8 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from function import __version__
 from function.api.routes import classify, health
 from function.shared import errors
-from function.shared.observability import ObservabilityMiddleware, logger
+from function.shared.observability import ObservabilityMiddleware, log_unhandled_error
+from function.shared.request_state import request_state
 from function.shared.settings import get_settings
 
 HTTP_ERROR_CODES = {404: "not_found", 405: "method_not_allowed"}
@@ -27,10 +28,17 @@ app = FastAPI(
 )
 
 
-def error_response(state: dict[str, Any], status: int, code: str, message: str, headers=None):
+def error_response(
+    state: Mapping[str, object],
+    status: int,
+    code: str,
+    message: str,
+    headers: Mapping[str, str] | None = None,
+) -> JSONResponse:
     """The one error shape. `state` is the request's ASGI state, filled by the middleware."""
-    state.get("details", {})["error_code"] = code
-    error = {"code": code, "message": message, "request_id": state.get("request_id")}
+    request = request_state(state)
+    request.details["error_code"] = code
+    error = {"code": code, "message": message, "request_id": request.request_id}
     return JSONResponse({"error": error}, status, headers)
 
 
@@ -77,7 +85,7 @@ class InternalErrorMiddleware:
         try:
             await self.inner(scope, receive, tracking_send)
         except Exception:
-            logger.exception("unhandled error")
+            log_unhandled_error("unhandled error")
             if started:
                 raise
             failure = errors.ServiceError()

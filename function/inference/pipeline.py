@@ -5,25 +5,23 @@ Runs on the model thread (see model_thread.py); callers hop there once per reque
 
 from __future__ import annotations
 
-from typing import Any
-
 from function.inference.classifier import Classifier, Prediction
 from function.inference.decode import load_rgb, open_image
 from function.inference.preprocess import to_model_input
 from function.shared.observability import stage
+from function.shared.request_state import RequestDetails
 from function.shared.settings import Settings
 
 
 def classify_bytes(
-    data: bytes, top_k: int, model: Classifier, settings: Settings, details: dict[str, Any]
+    data: bytes, top_k: int, model: Classifier, settings: Settings, details: RequestDetails
 ) -> list[Prediction]:
     """Decode, preprocess and infer, recording each step's time and the image size."""
     with stage(details, "decode"):
         image = open_image(data, settings.allowed_formats, settings.max_image_pixels)
         # The uploaded size, before any reduced-scale decoding or EXIF rotation.
-        details.update(
-            image_format=image.format, image_width=image.width, image_height=image.height
-        )
+        details["image_format"] = image.format
+        details["image_width"], details["image_height"] = image.width, image.height
         details["image_megapixels"] = round(image.width * image.height / 1e6, 3)
         image = load_rgb(image, data, settings.max_image_pixels)
     with stage(details, "preprocess"):

@@ -13,6 +13,7 @@ from function.inference.classifier import Classifier
 from function.inference.model_thread import run_on_model_thread
 from function.inference.pipeline import classify_bytes
 from function.shared import errors
+from function.shared.request_state import request_state
 from function.shared.settings import Settings
 
 router = APIRouter()
@@ -33,11 +34,12 @@ async def classify(
     top_k: Annotated[int, Query(ge=1, le=1000, description="How many classes to return.")] = 5,
 ) -> schemas.ClassifyResponse:
     data = await read_image(request, settings)
-    request.scope["state"]["details"]["image_bytes"] = len(data)
+    details = request_state(request.scope["state"]).details
+    details["image_bytes"] = len(data)
     try:
         # CPU-bound: off the event loop, on the thread that runs all model work (one hop).
         predictions = await run_on_model_thread(
-            classify_bytes, data, top_k, model, settings, request.scope["state"]["details"]
+            classify_bytes, data, top_k, model, settings, details
         )
     except (errors.UnsupportedImageFormat, errors.ImageDecodeError, errors.ImageTruncated) as exc:
         if arrived_as_text(request.scope, data):
