@@ -15,10 +15,15 @@ from PIL import Image, ImageDraw
 
 from function.inference.decode import decode_image
 from function.inference.preprocess import to_model_input
+from function.shared.settings import Settings
 
 BATCH_SIZE = 8
 SYNTHETIC_COUNT = 32
-IMAGE_SUFFIXES = {".jpg", ".jpeg", ".png", ".webp", ".bmp", ".gif", ".tif", ".tiff"}
+# The formats the service accepts by default, and every file suffix Pillow knows for them.
+FORMATS: tuple[str, ...] = Settings.model_fields["allowed_formats"].default
+IMAGE_SUFFIXES = {
+    suffix for suffix, name in Image.registered_extensions().items() if name in FORMATS
+}
 
 
 class CalibrationError(Exception):
@@ -51,9 +56,11 @@ def _images(folder: Path | None, seed: int) -> list[Image.Image]:
         raise CalibrationError(f"CALIBRATION_DIR {folder} is not a folder.")
     paths = sorted(p for p in folder.iterdir() if p.suffix.lower() in IMAGE_SUFFIXES)
     if not paths:
-        raise CalibrationError(f"CALIBRATION_DIR {folder} holds no JPEG, PNG or WebP images.")
-    formats = ("JPEG", "PNG", "WEBP", "BMP", "GIF", "TIFF")
-    return [decode_image(p.read_bytes(), formats, 100_000_000) for p in paths]
+        raise CalibrationError(
+            f"CALIBRATION_DIR {folder} holds no images in a supported format "
+            f"({', '.join(FORMATS)}; suffixes {', '.join(sorted(IMAGE_SUFFIXES))})."
+        )
+    return [decode_image(p.read_bytes(), FORMATS, 100_000_000) for p in paths]
 
 
 def batches(folder: Path | None, seed: int) -> list[torch.Tensor]:

@@ -4,7 +4,10 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from PIL import Image
 from pydantic import BaseModel, ConfigDict, Field
+
+from function.shared.settings import get_settings
 
 if TYPE_CHECKING:
     from function.inference.classifier import Classifier, Prediction
@@ -13,9 +16,11 @@ if TYPE_CHECKING:
 class PredictionOut(BaseModel):
     model_config = ConfigDict(populate_by_name=True)
 
-    label: str = Field(alias="class", description="ImageNet class name.", examples=["tabby"])
-    index: int = Field(ge=0, le=999, description="ImageNet class index.", examples=[281])
-    probability: float = Field(ge=0.0, le=1.0, description="Softmax over all 1000 classes.")
+    # No upper bound on the index: the model's metadata.json, not this schema, says how many
+    # classes there are.
+    label: str = Field(alias="class", description="Class name.", examples=["tabby"])
+    index: int = Field(ge=0, description="Class index in the model's labels.", examples=[281])
+    probability: float = Field(ge=0.0, le=1.0, description="Softmax over all the model's classes.")
 
     @classmethod
     def of(cls, prediction: Prediction) -> PredictionOut:
@@ -73,26 +78,30 @@ CLASSIFY_ERRORS: dict[int | str, dict[str, Any]] = {
 }
 
 _BINARY = {"type": "string", "format": "binary"}
-CLASSIFY_REQUEST_BODY: dict[str, Any] = {
-    "requestBody": {
-        "required": True,
-        "description": "The image, either as a multipart file field named 'image' (as with "
-        "`curl -F image=@cat.jpg`) or as the raw request body with an image/* Content-Type.",
-        "content": {
-            "multipart/form-data": {
-                "schema": {
-                    "type": "object",
-                    "required": ["image"],
-                    "properties": {"image": _BINARY},
-                }
+
+
+def media_type(image_format: str) -> str:
+    """The MIME type of a Pillow format name (AVIF -> image/avif)."""
+    return Image.MIME.get(image_format, f"image/{image_format.lower()}")
+
+
+def classify_request_body(allowed_formats: tuple[str, ...]) -> dict[str, Any]:
+    """The request body of POST /classify, listing exactly the formats the service decodes."""
+    raw = {media_type(name): {"schema": _BINARY} for name in allowed_formats}
+    multipart = {"type": "object", "required": ["image"], "properties": {"image": _BINARY}}
+    return {
+        "requestBody": {
+            "required": True,
+            "description": "The image, either as a multipart file field named 'image' (as with "
+            "`curl -F image=@cat.jpg`) or as the raw request body with an image/* Content-Type. "
+            f"Formats: {', '.join(allowed_formats)}.",
+            "content": {
+                "multipart/form-data": {"schema": multipart},
+                **raw,
+                "application/octet-stream": {"schema": _BINARY},
             },
-            "image/jpeg": {"schema": _BINARY},
-            "image/png": {"schema": _BINARY},
-            "image/webp": {"schema": _BINARY},
-            "image/gif": {"schema": _BINARY},
-            "image/bmp": {"schema": _BINARY},
-            "image/tiff": {"schema": _BINARY},
-            "application/octet-stream": {"schema": _BINARY},
-        },
+        }
     }
-}
+
+
+CLASSIFY_REQUEST_BODY = classify_request_body(get_settings().allowed_formats)
