@@ -4,11 +4,16 @@ from __future__ import annotations
 
 import importlib
 import os
+import sys
 from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
 from fastapi.testclient import TestClient
+
+# Before any import of function/: a developer's `.env` must not change what the tests check
+# (subprocesses that the tests start inherit this too).
+os.environ["ENV_FILE"] = ""
 
 from function.inference.classifier import get_classifier
 from function.shared.settings import get_settings
@@ -31,6 +36,8 @@ def handler_module(model_dir: Path):
     os.environ["MODEL_DIR"] = str(model_dir)
     get_settings.cache_clear()
     get_classifier.cache_clear()
+    if "function.handler" in sys.modules:  # imported before (mutmut's warm-up): init again
+        return importlib.reload(sys.modules["function.handler"])
     return importlib.import_module("function.handler")
 
 
