@@ -22,11 +22,12 @@ endif
 
 export MODEL_DIR
 
-.PHONY: help venv tools model run test lint events fuzz audit bench clean
+.PHONY: help venv tools model run test lint typecheck mutate events fuzz audit bench clean
 
 help:
 	@echo "make run      serve the API on http://$(HOST):$(PORT) (uvicorn, builds the model if missing)"
-	@echo "make test     lint, unit, functional and template tests"
+	@echo "make test     lint, type check, unit, functional and template tests"
+	@echo "make mutate   mutation testing of the fast-tested modules (mutmut; docs/MUTATION.md)"
 	@echo "make model    build $(MODEL_DIR)/ (WEIGHTS=imagenet|random|PATH, QUANT_BACKEND=fbgemm|x86|qnnpack)"
 	@echo "make events   regenerate the sample Lambda events in events/"
 	@echo "make fuzz     fuzz the decoder for FUZZ_SECONDS (default 300) with atheris"
@@ -75,8 +76,20 @@ lint: venv
 	$(PY) -m ruff check .
 	$(PY) -m ruff format --check .
 
-test: venv tools lint
+# mypy --strict over function/ (settings in pyproject.toml).
+typecheck: venv
+	$(PY) -m mypy
+
+test: venv tools lint typecheck
 	REQUIRE_TOOLS=1 $(PY) -m pytest
+
+# Mutation testing with mutmut over the modules whose tests are fast (pyproject.toml
+# [tool.mutmut]); minutes, not part of `make test`. Results: docs/MUTATION.md.
+mutate: venv
+	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements-mutate.txt
+	rm -rf mutants
+	$(PY) -m mutmut run --max-children 2
+	$(PY) -m mutmut results
 
 # Coverage-guided fuzzing of the decoder, bounded in time; not part of `make test`.
 # Findings (crash-*, timeout-*, oom-*) land in .fuzz/; copy each into tests/fuzz/regressions/.
@@ -106,4 +119,5 @@ events: venv
 	$(PY) tests/make_events.py
 
 clean:
-	rm -rf $(VENV) $(TOOLS) $(CHECKOV) .venv-audit $(MODEL_DIR) .pytest_cache .ruff_cache .hypothesis .fuzz
+	rm -rf $(VENV) $(TOOLS) $(CHECKOV) .venv-audit $(MODEL_DIR) .pytest_cache .ruff_cache .hypothesis .fuzz \
+		.mypy_cache mutants

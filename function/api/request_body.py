@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncGenerator, Mapping
 from typing import Any
 
 from fastapi import Request
@@ -37,7 +37,7 @@ async def read_body(request: Request, limit: int) -> bytes:
 
 
 async def image_from_multipart(headers: Headers, body: bytes, limit: int) -> bytes:
-    async def single_chunk() -> AsyncIterator[bytes]:
+    async def single_chunk() -> AsyncGenerator[bytes, None]:
         yield body
 
     parser = MultiPartParser(headers, single_chunk(), **MULTIPART_LIMITS)
@@ -87,7 +87,7 @@ async def read_image(request: Request, settings: Settings) -> bytes:
     )
 
 
-def arrived_as_text(scope: dict[str, Any], data: bytes) -> bool:
+def arrived_as_text(scope: Mapping[str, Any], data: bytes) -> bool:
     """True when an image was mangled into UTF-8 text on its way here.
 
     API Gateway does this to a binary body whose Content-Type is not in the API's

@@ -80,7 +80,9 @@ class Classifier:
             for row_value, row_index in zip(values, indices, strict=True)
         ]
 
-    def _ranked(self, batch: np.ndarray, top_k: int) -> tuple[list, list]:
+    def _ranked(
+        self, batch: np.ndarray, top_k: int
+    ) -> tuple[list[list[float]], list[list[int]]]:
         with torch.inference_mode():
             logits = self.module(torch.from_numpy(batch))
             probabilities = torch.softmax(logits.float(), dim=1)
@@ -100,7 +102,10 @@ def _load_module(path: Path, engine: str, threads: int) -> torch.jit.ScriptModul
     torch.backends.quantized.engine = engine
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", FutureWarning)  # torch.jit is "deprecated" in 2.14
-        module = torch.jit.load(str(path), map_location="cpu")
+        # torch.jit.load carries no annotations; it returns a ScriptModule.
+        module: torch.jit.ScriptModule = torch.jit.load(  # type: ignore[no-untyped-call]
+            str(path), map_location="cpu"
+        )
     return module.eval()
 
 

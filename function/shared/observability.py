@@ -56,7 +56,7 @@ def request_id_for(scope: Scope) -> str:
     """The caller's valid x-request-id, else API Gateway's request ID, else a new UUID."""
     for name, value in scope.get("headers", []):
         if name == b"x-request-id":
-            candidate = value.decode("latin-1")
+            candidate: str = value.decode("latin-1")
             if REQUEST_ID_PATTERN.fullmatch(candidate):
                 return candidate
     context = (scope.get("aws.event") or {}).get("requestContext") or {}
