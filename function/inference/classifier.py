@@ -80,9 +80,7 @@ class Classifier:
             for row_value, row_index in zip(values, indices, strict=True)
         ]
 
-    def _ranked(
-        self, batch: np.ndarray, top_k: int
-    ) -> tuple[list[list[float]], list[list[int]]]:
+    def _ranked(self, batch: np.ndarray, top_k: int) -> tuple[list[list[float]], list[list[int]]]:
         with torch.inference_mode():
             logits = self.module(torch.from_numpy(batch))
             probabilities = torch.softmax(logits.float(), dim=1)
