@@ -11,6 +11,7 @@ from pathlib import Path
 
 import httpx
 import pytest
+from event_loop import run_async
 
 from function.inference import classifier
 from function.inference.classifier import Classifier, get_classifier
@@ -66,7 +67,7 @@ def test_first_load_runs_off_the_event_loop(handler_module, unloaded) -> None:
         await ticking
         return response, ticks
 
-    response, ticks = asyncio.run(scenario())
+    response, ticks = run_async(scenario())
     assert response.status_code == 503
     assert response.json()["error"]["code"] == "model_unavailable"
     # While the load slept, the loop kept running other work: no gap near the load's length.
@@ -76,11 +77,11 @@ def test_first_load_runs_off_the_event_loop(handler_module, unloaded) -> None:
 
 
 def test_a_failed_load_answers_503_quickly_every_time(handler_module, unloaded) -> None:
-    first, first_time = asyncio.run(call(handler_module.app, "/health"))
+    first, first_time = run_async(call(handler_module.app, "/health"))
     assert first.status_code == 503
     assert first_time >= SLOW_LOAD_SECONDS
     for path in ("/health", "/health", "/classify"):
-        response, elapsed = asyncio.run(call(handler_module.app, path))
+        response, elapsed = run_async(call(handler_module.app, path))
         assert response.status_code == 503
         assert response.json()["error"]["code"] == "model_unavailable"
         assert elapsed < SLOW_LOAD_SECONDS / 2

@@ -7,6 +7,7 @@ import io
 import json
 
 import httpx
+from event_loop import run_async
 from photos import photo_bytes
 
 from function.shared import cold_start
@@ -50,7 +51,7 @@ def test_concurrent_requests_log_their_own_request_id(handler_module) -> None:
             return await asyncio.gather(*calls)
 
     responses: list[httpx.Response] = []
-    lines = captured_lines(lambda: responses.extend(asyncio.run(many())))
+    lines = captured_lines(lambda: responses.extend(run_async(many())))
     assert [r.status_code for r in responses] == [200 if n % 3 != 2 else 415 for n in range(count)]
     summaries = [line for line in lines if line["message"] == "request"]
     assert len(summaries) == count

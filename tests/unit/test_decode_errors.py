@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import struct
+import zlib
 
 import numpy as np
 import pytest
@@ -123,3 +124,47 @@ def test_service_error_messages() -> None:
     assert str(errors.ImageTruncated()) == "The image data ends early; the file is truncated."
     custom = errors.ImageDecodeError("specific reason")
     assert (custom.message, str(custom)) == ("specific reason", "specific reason")
+
+
+def png_chunk(kind: bytes, data: bytes) -> bytes:
+    return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+
+
+def test_a_decompression_bomb_header_names_the_limit() -> None:
+    header = struct.pack(">IIBBBBB", 20_000, 20_000, 8, 2, 0, 0, 0)  # 400 megapixels
+    bomb = b"\x89PNG\r\n\x1a\n" + png_chunk(b"IHDR", header) + png_chunk(b"IEND", b"")
+    with pytest.raises(errors.ImageTooManyPixels) as raised:
+        decode(bomb)
+    assert raised.value.message == "The image claims more than the limit of 40,000,000 pixels."
+
+
+def test_an_unparseable_header_says_why() -> None:
+    buffer = io.BytesIO()
+    Image.new("RGB", (4, 4), (1, 2, 3)).save(buffer, "BMP")
+    bmp = bytearray(buffer.getvalue())
+    bmp[30:34] = struct.pack("<I", 9)  # a compression method BMP does not have
+    with pytest.raises(errors.ImageDecodeError) as raised:
+        decode(bytes(bmp))
+    assert raised.value.message == (
+        "The image header could not be parsed: Unsupported BMP compression (9)"
+    )
+
+
+def test_undecodable_pixels_say_why() -> None:
+    buffer = io.BytesIO()
+    Image.new("RGB", (64, 64), (1, 2, 3)).save(buffer, "TIFF", compression="tiff_lzw")
+    tiff = bytearray(buffer.getvalue())
+    tiff[8:40] = b"\xff" * 32  # the LZW strip
+    with pytest.raises(errors.ImageDecodeError) as raised:
+        decode(bytes(tiff))
+    assert raised.value.message.startswith("The image could not be decoded: decoder error")
+
+
+def test_32_bit_values_past_16_bits_are_white_not_wrapped() -> None:
+    array = np.array([[0, 70_000, 65_535, 256]], dtype=np.int32)
+    assert np.asarray(decode(tiff_of(array)))[..., 0].ravel().tolist() == [0, 255, 255, 1]
+
+
+def test_floats_above_one_are_on_the_0_to_255_scale() -> None:
+    array = np.array([[0.0, 2.0, 1.5, 0.5]], dtype=np.float32)
+    assert np.asarray(decode(tiff_of(array)))[..., 0].ravel().tolist() == [0, 2, 2, 0]
