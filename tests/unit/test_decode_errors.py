@@ -168,3 +168,13 @@ def test_32_bit_values_past_16_bits_are_white_not_wrapped() -> None:
 def test_floats_above_one_are_on_the_0_to_255_scale() -> None:
     array = np.array([[0.0, 2.0, 1.5, 0.5]], dtype=np.float32)
     assert np.asarray(decode(tiff_of(array)))[..., 0].ravel().tolist() == [0, 2, 2, 0]
+
+
+def test_the_pixel_limit_is_inclusive_and_its_message_exact() -> None:
+    square = encode(Image.new("RGB", (100, 100), (9, 9, 9)), "PNG")
+    assert decode_image(square, FORMATS, 10_000).size == (100, 100)
+    with pytest.raises(errors.ImageTooManyPixels) as raised:
+        decode_image(square, FORMATS, 9_999)
+    assert raised.value.message == (
+        "The image is 100x100 (10,000 pixels); the limit is 9,999 pixels."
+    )
