@@ -118,6 +118,10 @@ def install_as_function_model() -> None:
         threads = len(os.sched_getaffinity(0))
         return OrtClassifier(Path(os.environ["BENCH_ONNX_MODEL"]), labels, threads)
 
+    async def without_blocking() -> OrtClassifier:  # what function.api.dependencies awaits
+        return get_classifier()
+
+    get_classifier.without_blocking = without_blocking
     shim.Classifier = OrtClassifier
     shim.Prediction = Prediction
     shim.get_classifier = get_classifier
