@@ -33,12 +33,13 @@ endif
 
 export MODEL_DIR
 
-.PHONY: help venv tools model run test test-onnx-newer-pythons lint events fuzz audit bench bench-worker clean
+.PHONY: help venv tools model run test test-onnx-newer-pythons lint typecheck mutate events fuzz audit bench bench-worker clean
 
 help:
 	@echo "make run      serve the API on http://$(HOST):$(PORT) (uvicorn, builds the model if missing)"
 	@echo "              AWS=local adds S3 uploads and the DynamoDB cache, from moto on localhost"
-	@echo "make test     lint, unit, functional and template tests"
+	@echo "make test     lint, type check, unit, functional and template tests"
+	@echo "make mutate   mutation testing of the fast-tested modules (mutmut; docs/MUTATION.md)"
 	@echo "make model    build $(MODEL_DIR)/ (WEIGHTS=imagenet|random|PATH, QUANT_BACKEND=fbgemm|x86|qnnpack,"
 	@echo "              FORMAT=torchscript|onnx)"
 	@echo "              your own: WEIGHTS=ckpt.pt LABELS=labels.txt ARCH=resnet50 CALIBRATION_DIR=... EVAL_DIR=..."
@@ -109,7 +110,11 @@ lint: venv
 	$(PY) -m ruff check .
 	$(PY) -m ruff format --check .
 
-test: venv tools lint
+# mypy --strict over function/ (settings in pyproject.toml).
+typecheck: venv
+	$(PY) -m mypy
+
+test: venv tools lint typecheck
 	REQUIRE_TOOLS=1 $(PY) -m pytest
 	$(MAKE) --no-print-directory test-onnx-newer-pythons
 
@@ -139,6 +144,14 @@ test-onnx-newer-pythons: $(if $(NEWER_PYTHONS),$(ONNX_TEST_MODEL)/metadata.json)
 			-p no:cacheprovider --confcutdir=tests/onnx tests/onnx tests/unit/test_snapstart.py \
 			|| exit 1; \
 	done
+
+# Mutation testing with mutmut over the modules whose tests are fast (pyproject.toml
+# [tool.mutmut]); minutes, not part of `make test`. Results: docs/MUTATION.md.
+mutate: venv
+	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements-mutate.txt
+	rm -rf mutants
+	$(PY) -m mutmut run --max-children 2
+	$(PY) -m mutmut results
 
 # Coverage-guided fuzzing of the decoder, bounded in time; not part of `make test`.
 # Findings (crash-*, timeout-*, oom-*) land in .fuzz/; copy each into tests/fuzz/regressions/.
@@ -178,4 +191,5 @@ events: venv
 	$(PY) tests/make_events.py
 
 clean:
-	rm -rf $(VENV) $(TOOLS) $(CHECKOV) .venv-audit .venv-onnx-* .cache $(MODEL_DIR) .pytest_cache .ruff_cache .hypothesis .fuzz
+	rm -rf $(VENV) $(TOOLS) $(CHECKOV) .venv-audit .venv-onnx-* .cache $(MODEL_DIR) .pytest_cache .ruff_cache \
+		.hypothesis .fuzz .mypy_cache mutants

@@ -16,6 +16,7 @@ from PIL import Image, ImageDraw
 from function.inference.decode import decode_image
 from function.inference.preprocess import IMAGENET, Preprocessing, to_model_input
 from function.shared.errors import ServiceError
+from function.shared.settings import Settings
 from modelbuild.errors import ExportError
 
 BATCH_SIZE = 8
@@ -24,8 +25,12 @@ SYNTHETIC_COUNT = 32
 MIN_IMAGES = 16
 # More adds build time and memory (600 kB per 224x224 input), not accuracy.
 MAX_IMAGES = 512
-IMAGE_SUFFIXES = {".jpg", ".jpeg", ".png", ".webp", ".bmp", ".gif", ".tif", ".tiff"}
-FORMATS = ("JPEG", "PNG", "WEBP", "BMP", "GIF", "TIFF")
+# The formats the service accepts by default, and every file suffix Pillow knows for them
+# (HEIF's plugin registers its suffixes only once loaded, so they are named here).
+FORMATS: tuple[str, ...] = Settings.model_fields["allowed_formats"].default
+IMAGE_SUFFIXES = {
+    suffix for suffix, name in Image.registered_extensions().items() if name in FORMATS
+} | ({".heic", ".heif"} if "HEIF" in FORMATS else set())
 
 
 class CalibrationError(ExportError):
@@ -72,9 +77,9 @@ def _images(folder: Path | None, seed: int) -> list[Image.Image]:
     paths = image_paths(folder)
     if len(paths) < MIN_IMAGES:
         raise CalibrationError(
-            f"CALIBRATION_DIR {folder} holds {len(paths)} images (JPEG, PNG, WebP, BMP, GIF "
-            f"or TIFF); at least {MIN_IMAGES} are needed, a few hundred representative "
-            "photos are best."
+            f"CALIBRATION_DIR {folder} holds {len(paths)} images in a supported format "
+            f"({', '.join(FORMATS)}; suffixes {', '.join(sorted(IMAGE_SUFFIXES))}); at least "
+            f"{MIN_IMAGES} are needed, a few hundred representative photos are best."
         )
     if len(paths) > MAX_IMAGES:  # evenly spaced, so that every class folder is represented
         paths = [paths[i * len(paths) // MAX_IMAGES] for i in range(MAX_IMAGES)]

@@ -4,12 +4,17 @@ from __future__ import annotations
 
 import importlib
 import os
+import sys
 from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
 from fastapi.testclient import TestClient
 from lambda_context import make_lambda_context
+
+# Before any import of function/: a developer's `.env` must not change what the tests check
+# (subprocesses that the tests start inherit this too).
+os.environ["ENV_FILE"] = ""
 
 from function.cache.content import get_content_cache
 from function.inference.classifier import get_classifier
@@ -37,6 +42,8 @@ def handler_module(model_dir: Path):
     get_settings.cache_clear()
     get_content_cache.cache_clear()
     get_classifier.cache_clear()
+    if "function.handler" in sys.modules:  # imported before (mutmut's warm-up): init again
+        return importlib.reload(sys.modules["function.handler"])
     return importlib.import_module("function.handler")
 
 

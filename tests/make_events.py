@@ -3,7 +3,7 @@
 The same files drive `sam local invoke -e events/<name>.json` and the functional tests.
 The shapes follow `sam local generate-event apigateway aws-proxy` (REST API, payload 1.0)
 and `... apigateway http-api-proxy` (HTTP API, payload 2.0). Output is deterministic, and
-tests/functional/test_events.py fails if the committed files drift from this script.
+tests/functional/test_lambda_handler.py fails if the committed files drift from this script.
 """
 
 from __future__ import annotations

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+from collections.abc import Mapping
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -17,7 +18,8 @@ from function.api.routes import batch, classify, health, jobs, results, uploads
 from function.api.top_k import document_top_k_limit
 from function.inference.classifier import get_classifier
 from function.shared import errors
-from function.shared.observability import ObservabilityMiddleware, logger
+from function.shared.observability import ObservabilityMiddleware, log_unhandled_error
+from function.shared.request_state import request_state
 from function.shared.settings import get_settings
 
 HTTP_ERROR_CODES = {404: "not_found", 405: "method_not_allowed"}
@@ -31,10 +33,17 @@ app = FastAPI(
 )
 
 
-def error_response(state: dict[str, Any], status: int, code: str, message: str, headers=None):
+def error_response(
+    state: Mapping[str, object],
+    status: int,
+    code: str,
+    message: str,
+    headers: Mapping[str, str] | None = None,
+) -> JSONResponse:
     """The one error shape. `state` is the request's ASGI state, filled by the middleware."""
-    state.get("details", {})["error_code"] = code
-    error = {"code": code, "message": message, "request_id": state.get("request_id")}
+    request = request_state(state)
+    request.details["error_code"] = code
+    error = {"code": code, "message": message, "request_id": request.request_id}
     return JSONResponse({"error": error}, status, headers)
 
 
@@ -81,7 +90,7 @@ class InternalErrorMiddleware:
         try:
             await self.inner(scope, receive, tracking_send)
         except Exception:
-            logger.exception("unhandled error")
+            log_unhandled_error("unhandled error")
             if started:
                 raise
             failure = errors.ServiceError()

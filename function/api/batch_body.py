@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
+from collections.abc import AsyncGenerator
 from typing import TYPE_CHECKING
 
 from fastapi import Request
@@ -38,7 +38,7 @@ async def files_from_multipart(request: Request, settings: Settings) -> list[Inp
     """(filename, bytes) for each file part named 'images', in the order sent."""
     body = await read_body(request, settings.max_image_bytes + MULTIPART_OVERHEAD)
 
-    async def single_chunk() -> AsyncIterator[bytes]:
+    async def single_chunk() -> AsyncGenerator[bytes, None]:
         yield body
 
     parser = MultiPartParser(request.headers, single_chunk(), **BATCH_MULTIPART_LIMITS)

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncGenerator, Mapping
 from typing import Any
 
 from fastapi import Request
+from python_multipart.multipart import parse_options_header
 from starlette.datastructures import Headers, UploadFile
 from starlette.formparsers import MultiPartException, MultiPartParser
 
@@ -36,7 +37,7 @@ async def read_body(request: Request, limit: int) -> bytes:
 
 
 async def image_from_multipart(headers: Headers, body: bytes, limit: int) -> bytes:
-    async def single_chunk() -> AsyncIterator[bytes]:
+    async def single_chunk() -> AsyncGenerator[bytes, None]:
         yield body
 
     parser = MultiPartParser(headers, single_chunk(), **MULTIPART_LIMITS)
@@ -44,6 +45,12 @@ async def image_from_multipart(headers: Headers, body: bytes, limit: int) -> byt
         form = await parser.parse()
     except MultiPartException as exc:
         raise errors.MalformedMultipart(f"The multipart body is malformed: {exc.message}") from exc
+    if not _closes(headers, body):
+        await form.close()
+        raise errors.MalformedMultipart(
+            "The multipart body is malformed or truncated: it ends before its closing "
+            "boundary, so its last part is incomplete."
+        )
     try:
         upload = form.get("image")
         if not isinstance(upload, UploadFile):
@@ -57,6 +64,14 @@ async def image_from_multipart(headers: Headers, body: bytes, limit: int) -> byt
     if len(data) > limit:
         raise errors.PayloadTooLarge(f"The image is {len(data):,} bytes; limit {limit:,}.")
     return data
+
+
+def _closes(headers: Headers, body: bytes) -> bool:
+    """Whether the body holds its closing delimiter ("--" boundary "--"). The parser reads a
+    body cut off mid-part without complaint, and just leaves the unfinished part out."""
+    _, options = parse_options_header(headers.get("content-type", ""))
+    boundary = options.get(b"boundary")
+    return not boundary or b"--" + boundary + b"--" in body
 
 
 async def read_image(request: Request, settings: Settings) -> bytes:
@@ -73,7 +88,7 @@ async def read_image(request: Request, settings: Settings) -> bytes:
     )
 
 
-def arrived_as_text(scope: dict[str, Any], data: bytes) -> bool:
+def arrived_as_text(scope: Mapping[str, Any], data: bytes) -> bool:
     """True when an image was mangled into UTF-8 text on its way here.
 
     API Gateway does this to a binary body whose Content-Type is not in the API's

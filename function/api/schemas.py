@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from function.api.media_types import RAW_BODY_MEDIA_TYPES
+from function.api.media_types import RAW_BODY_MEDIA_TYPES, RAW_IMAGE_MEDIA_TYPES
 from function.api.model_card import ModelCard
 
 if TYPE_CHECKING:
@@ -106,8 +106,8 @@ CLASSIFY_REQUEST_BODY: dict[str, Any] = {
         "required": True,
         "description": "The image, either as a multipart file field named 'image' (as with "
         "`curl -F image=@cat.jpg`) or as the raw request body with one of the Content-Types "
-        "below. JPEG, PNG, WebP, GIF, BMP, TIFF, AVIF and HEIC/HEIF (iPhone photos) decode; "
-        "the bytes decide the format, not the label.",
+        f"below. Formats: {', '.join(dict.fromkeys(RAW_IMAGE_MEDIA_TYPES.values()))} (HEIF "
+        "covers iPhone HEIC); the bytes decide the format, not the label.",
         "content": {
             "multipart/form-data": {
                 "schema": {

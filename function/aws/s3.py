@@ -78,7 +78,7 @@ class ImageStore:
         self._check_size(len(data))
         if not data:
             raise errors.EmptyBody(f"The object '{key}' is empty.")
-        return data
+        return bytes(data)
 
     def _check_size(self, size: int) -> None:
         if size > self.max_bytes:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import asyncio
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Literal
 
 import numpy as np
 
@@ -17,6 +17,7 @@ from function.inference.classifier import Classifier
 from function.inference.model_thread import run_on_model_thread
 from function.inference.scoring import score_images
 from function.shared import errors
+from function.shared.request_state import RequestDetails
 from function.shared.settings import Settings
 
 
@@ -32,7 +33,7 @@ async def score_with_cache(
     model: Classifier,
     settings: Settings,
     cache: ContentCache,
-    details: dict[str, Any],
+    details: RequestDetails,
 ) -> list[Scored]:
     keys = [cache_key(data, model.version) for data in images]
     num_classes = len(model.labels)

@@ -10,12 +10,13 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from function.cache.lru import LruMap
 from function.shared.observability import logger
+from function.shared.request_state import RequestDetails
 from function.shared.settings import get_settings
 
 if TYPE_CHECKING:
@@ -34,7 +35,7 @@ class ContentCache:
     table: ResultsTable | None
     ttl_seconds: int
 
-    def get(self, key: str, num_classes: int, details: dict[str, Any]) -> np.ndarray | None:
+    def get(self, key: str, num_classes: int, details: RequestDetails) -> np.ndarray | None:
         if self.memory is not None and (found := self.memory.get(key)) is not None:
             return found
         if self.table is None:
@@ -51,7 +52,7 @@ class ContentCache:
             self.memory.put(key, probabilities)
         return probabilities
 
-    def put(self, key: str, probabilities: np.ndarray, details: dict[str, Any]) -> None:
+    def put(self, key: str, probabilities: np.ndarray, details: RequestDetails) -> None:
         value = np.ascontiguousarray(probabilities, dtype=DTYPE)
         value.flags.writeable = False  # shared by every later hit
         if self.memory is not None:
@@ -64,7 +65,7 @@ class ContentCache:
             _fail_open(details, "put", exc)
 
 
-def _fail_open(details: dict[str, Any], operation: str, exc: Exception) -> None:
+def _fail_open(details: RequestDetails, operation: str, exc: Exception) -> None:
     """A cache outage costs an inference, never a request: count it, log it, carry on."""
     details["cache_errors"] = details.get("cache_errors", 0) + 1
     logger.warning("results cache unavailable", extra={"operation": operation, "cause": repr(exc)})

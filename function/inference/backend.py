@@ -38,7 +38,7 @@ class Backend(Protocol):
 
 
 def model_format(metadata: dict[str, Any]) -> str:
-    name = metadata.get("format", DEFAULT_FORMAT)
+    name = str(metadata.get("format", DEFAULT_FORMAT))
     if name not in BACKENDS:
         raise ModelUnavailable(
             f"metadata.json names model format {name!r}; this runtime knows {', '.join(BACKENDS)}."
@@ -61,4 +61,5 @@ def load_backend(model_dir: Path, metadata: dict[str, Any], threads: int) -> Bac
             f"The model is in {model_format(metadata)} format, but this image lacks its "
             f"runtime ({exc.name}). Build the image with the matching MODEL_FORMAT."
         ) from exc
-    return engine.load(model_file(model_dir, metadata), metadata, threads)
+    backend: Backend = engine.load(model_file(model_dir, metadata), metadata, threads)
+    return backend

@@ -15,7 +15,7 @@ from typing import Any
 import numpy as np
 
 from function.inference.backend import Backend, load_backend, model_file
-from function.inference.model_thread import available_cpus, on_model_thread
+from function.inference.model_thread import available_cpus, on_model_thread, run_on_model_thread
 from function.inference.preprocess import IMAGENET, Preprocessing
 from function.shared.errors import ModelUnavailable
 from function.shared.settings import get_settings
@@ -112,7 +112,8 @@ class Classifier:
 def softmax(logits: np.ndarray) -> np.ndarray:
     shifted = logits.astype(np.float32) - logits.max(axis=1, keepdims=True)
     exp = np.exp(shifted)
-    return exp / exp.sum(axis=1, keepdims=True)
+    probabilities: np.ndarray = exp / exp.sum(axis=1, keepdims=True)
+    return probabilities
 
 
 def ranked(probabilities: np.ndarray, top_k: int) -> tuple[list[list[float]], list[list[int]]]:
@@ -132,7 +133,41 @@ def _preprocessing(metadata: dict[str, Any]) -> Preprocessing:
 
 
 @lru_cache(maxsize=1)
-def get_classifier() -> Classifier:
-    """The process-wide model, loaded once (in Lambda's init phase, by function.handler)."""
+def _load_once() -> Classifier | ModelUnavailable:
+    """The model, or why it could not load. Cached either way: a failed load is slow (it
+    reads and unpacks the model file) and would fail the same way on every request.
+    Runs on the model thread, which serialises concurrent first calls."""
     settings = get_settings()
-    return Classifier.load(settings.model_dir, settings.torch_threads)
+    try:
+        return Classifier.load(settings.model_dir, settings.torch_threads)
+    except ModelUnavailable as exc:
+        return exc
+    except Exception as exc:  # a corrupt or incompatible model file: torch's own errors
+        return ModelUnavailable(f"The model could not be loaded: {type(exc).__name__}: {exc}")
+
+
+def _loaded(outcome: Classifier | ModelUnavailable) -> Classifier:
+    if isinstance(outcome, ModelUnavailable):
+        raise ModelUnavailable(outcome.message)
+    return outcome
+
+
+class _ClassifierGetter:
+    """`get_classifier()`: the process-wide model, loaded once (in Lambda's init phase, by
+    function.handler). Blocks while it loads; the API awaits `without_blocking()` instead."""
+
+    def __call__(self) -> Classifier:
+        return _loaded(on_model_thread(_load_once))
+
+    async def without_blocking(self) -> Classifier:
+        """The model, loading it on the model thread if need be: the event loop never waits."""
+        if _load_once.cache_info().currsize:
+            return _loaded(_load_once())
+        return _loaded(await run_on_model_thread(_load_once))
+
+    def cache_clear(self) -> None:
+        """Forget the model (or the failure), so the next call loads again; for tests."""
+        _load_once.cache_clear()
+
+
+get_classifier = _ClassifierGetter()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextvars
 import os
 import threading
 from collections.abc import Callable
@@ -32,9 +33,13 @@ def on_model_thread(function: Callable[..., T], *args: Any) -> T:
     """
     if threading.current_thread().name.startswith(MODEL_THREAD_NAME):
         return function(*args)
-    return _model_thread.submit(function, *args).result()
+    return _model_thread.submit(contextvars.copy_context().run, function, *args).result()
 
 
 async def run_on_model_thread(function: Callable[..., T], *args: Any) -> T:
-    """Await `function(*args)` on the thread that runs all model work; the loop stays free."""
-    return await asyncio.wrap_future(_model_thread.submit(function, *args))
+    """Await `function(*args)` on the thread that runs all model work; the loop stays free.
+
+    The caller's context variables go along, so log lines written there carry the request ID.
+    """
+    context = contextvars.copy_context()
+    return await asyncio.wrap_future(_model_thread.submit(context.run, function, *args))

@@ -23,7 +23,8 @@ class OnnxBackend:
         return cls(path, threads)
 
     def logits(self, batch: np.ndarray) -> np.ndarray:
-        return self.session.run(None, {self.input_name: batch})[0]
+        logits: np.ndarray = self.session.run(None, {self.input_name: batch})[0]
+        return logits
 
     def set_threads(self, threads: int) -> None:
         """A session's thread pool is fixed when it is created, so a different count means a

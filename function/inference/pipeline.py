@@ -5,19 +5,18 @@ Runs on the model thread (see model_thread.py); callers hop there once per reque
 
 from __future__ import annotations
 
-from typing import Any
-
 import numpy as np
 
 from function.inference.classifier import Classifier, Prediction
 from function.inference.decode import load_rgb, open_image
 from function.inference.preprocess import Preprocessing, to_model_input
 from function.shared.observability import stage
+from function.shared.request_state import RequestDetails
 from function.shared.settings import Settings
 
 
 def classify_bytes(
-    data: bytes, top_k: int, model: Classifier, settings: Settings, details: dict[str, Any]
+    data: bytes, top_k: int, model: Classifier, settings: Settings, details: RequestDetails
 ) -> list[Prediction]:
     """Decode, preprocess and infer, recording each step's time and the image size."""
     batch = prepare_image(data, model.preprocessing, settings, details)[None]
@@ -26,15 +25,14 @@ def classify_bytes(
 
 
 def prepare_image(
-    data: bytes, preprocessing: Preprocessing, settings: Settings, details: dict[str, Any]
+    data: bytes, preprocessing: Preprocessing, settings: Settings, details: RequestDetails
 ) -> np.ndarray:
     """Decode and preprocess one image into a (3, crop, crop) array, timing both steps."""
     with stage(details, "decode"):
         image = open_image(data, settings.allowed_formats, settings.max_image_pixels)
         # The uploaded size, before any reduced-scale decoding or EXIF rotation.
-        details.update(
-            image_format=image.format, image_width=image.width, image_height=image.height
-        )
+        details["image_format"] = image.format
+        details["image_width"], details["image_height"] = image.width, image.height
         details["image_megapixels"] = round(image.width * image.height / 1e6, 3)
         image = load_rgb(image, data, settings.max_image_pixels, preprocessing.resize)
     with stage(details, "preprocess"):

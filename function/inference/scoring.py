@@ -6,15 +6,16 @@ rank the same vector the same way.
 
 from __future__ import annotations
 
-from typing import Any
-
 import numpy as np
 
 from function.inference.classifier import Classifier, Prediction, ranked
 from function.inference.pipeline import prepare_image
 from function.shared import errors
 from function.shared.observability import stage
+from function.shared.request_state import RequestDetails, StageKey
 from function.shared.settings import Settings
+
+PREPARE_STEPS: tuple[StageKey, ...] = ("decode_ms", "preprocess_ms")
 
 
 def rank(probabilities: np.ndarray, labels: list[str], top_k: int) -> list[Prediction]:
@@ -27,7 +28,7 @@ def rank(probabilities: np.ndarray, labels: list[str], top_k: int) -> list[Predi
 
 
 def score_images(
-    images: list[bytes], model: Classifier, settings: Settings, details: dict[str, Any]
+    images: list[bytes], model: Classifier, settings: Settings, details: RequestDetails
 ) -> list[np.ndarray | errors.ServiceError]:
     """Each image's probability vector, or the error that kept it from the model.
 
@@ -38,13 +39,13 @@ def score_images(
     tensors: dict[int, np.ndarray] = {}
     outcomes: list[np.ndarray | errors.ServiceError] = []
     for position, data in enumerate(images):
-        image_details = details if len(images) == 1 else {}
+        image_details = details if len(images) == 1 else RequestDetails()
         try:
             tensors[position] = prepare_image(data, model.preprocessing, settings, image_details)
             outcomes.append(tensors[position])
         except errors.ServiceError as exc:
             outcomes.append(exc)
-        for step in ("decode_ms", "preprocess_ms"):
+        for step in PREPARE_STEPS:
             if image_details is not details and step in image_details:
                 details[step] = round(details.get(step, 0.0) + image_details[step], 3)
     if tensors:

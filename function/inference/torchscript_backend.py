@@ -29,12 +29,14 @@ class TorchScriptBackend:
         torch.backends.quantized.engine = metadata["quantization"]["backend"]
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", FutureWarning)  # torch.jit is "deprecated" in 2.14
-            module = torch.jit.load(str(path), map_location="cpu")
+            # torch.jit.load carries no annotations; it returns a ScriptModule.
+            module = torch.jit.load(str(path), map_location="cpu")  # type: ignore[no-untyped-call]
         return cls(module.eval(), threads)
 
     def logits(self, batch: np.ndarray) -> np.ndarray:
         with torch.inference_mode():
-            return self.module(torch.from_numpy(batch)).float().numpy()
+            logits: np.ndarray = self.module(torch.from_numpy(batch)).float().numpy()
+            return logits
 
     def set_threads(self, threads: int) -> None:
         torch.set_num_threads(threads)

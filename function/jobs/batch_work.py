@@ -10,7 +10,6 @@ from __future__ import annotations
 import asyncio
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from typing import Any
 
 import numpy as np
 
@@ -22,6 +21,7 @@ from function.inference.scoring import rank
 from function.jobs.messages import WorkItem
 from function.jobs.outcomes import Outcome
 from function.shared import errors
+from function.shared.request_state import RequestDetails
 from function.shared.settings import Settings
 
 # S3 reads are network waits: a batch of ten reads in parallel, not one after another.
@@ -42,7 +42,7 @@ def process(
     model: Classifier,
     settings: Settings,
     cache: ContentCache,
-    details: dict[str, Any],
+    details: RequestDetails,
 ) -> list[Result]:
     with ThreadPoolExecutor(READ_THREADS) as pool:
         read = list(pool.map(lambda item: _read(item, settings), items))

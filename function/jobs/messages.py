@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
+from typing import Any
 from urllib.parse import unquote_plus
 
 # Drop-folder images get the same number of predictions as a default classify request,
@@ -51,7 +52,7 @@ def parse_body(body: str) -> list[WorkItem]:
         raise MalformedMessage(f"not a job or S3 event message: {exc!r}") from exc
 
 
-def _from_s3_record(record: dict) -> WorkItem:
+def _from_s3_record(record: dict[str, Any]) -> WorkItem:
     s3 = record["s3"]
     # S3 encodes keys like an HTML form: spaces as '+', everything else as %XX.
     return WorkItem(s3_key=unquote_plus(s3["object"]["key"]), bucket=s3["bucket"]["name"])

@@ -42,7 +42,9 @@ class JobStore:
     def expires_at(self) -> int:
         return int(time.time()) + self.ttl_days * DAY_SECONDS
 
-    def claim_idempotency_key(self, scope: str, key: str, job_id: str, request_hash: str):
+    def claim_idempotency_key(
+        self, scope: str, key: str, job_id: str, request_hash: str
+    ) -> tuple[str, str] | None:
         """None if this call claimed the key for job_id, else (earlier job id, its request hash)."""
         dynamodb = client("dynamodb")
         try:
@@ -144,7 +146,8 @@ class JobStore:
         )
         if item is None or int(item.get(TTL_ATTRIBUTE, {"N": "0"})["N"]) <= time.time():
             return None  # DynamoDB deletes expired items lazily, within days
-        return item
+        found: dict[str, Any] = item
+        return found
 
 
 def _outcome(item: dict[str, Any]) -> dict[str, Any]:

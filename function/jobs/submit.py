@@ -51,7 +51,13 @@ def submit(
         raise errors.JobStoreUnavailable() from exc
 
 
-def _submit(store, queue, s3_keys, top_k, idempotency) -> Submitted:
+def _submit(
+    store: JobStore,
+    queue: WorkQueue,
+    s3_keys: list[str],
+    top_k: int,
+    idempotency: tuple[str, str] | None,
+) -> Submitted:
     job_id = str(uuid.uuid4())
     replayed = False
     if idempotency is not None:

@@ -23,6 +23,7 @@ from function.jobs.messages import WorkItem, parse_body
 from function.jobs.outcomes import OutcomeWriter
 from function.jobs.worker_metrics import emit_batch_metrics
 from function.shared.observability import logger
+from function.shared.request_state import RequestDetails
 from function.shared.settings import Settings
 
 # A batch in which every message fails is reported like any other, not raised: SQS then
@@ -36,7 +37,7 @@ def handle(
     event: dict[str, Any], context: Any, model: Classifier, settings: Settings, cache: ContentCache
 ) -> dict[str, Any]:
     started = time.perf_counter()
-    details: dict[str, Any] = {"messages": len(event.get("Records", []))}
+    details = RequestDetails(messages=len(event.get("Records", [])))
     plan = _plan(event.get("Records", []), model, settings, cache, details)
     writer = OutcomeWriter(settings.results_table, settings.job_ttl_days)
     counts = {"succeeded": 0, "failed": 0, "duplicates": 0}
@@ -50,17 +51,28 @@ def handle(
                 raise result
             _write(item, result, writer, counts)
 
-    answer = process_partial_response(event, settle, _processor, context)
+    answer: dict[str, Any] = dict(process_partial_response(event, settle, _processor, context))
     for failure in _processor.fail_messages:
-        logger.warning("message failed; SQS will deliver it again", extra=failure)
-    details.update(counts, retried=len(answer.get("batchItemFailures", [])))
+        logger.warning(
+            "message failed; SQS will deliver it again",
+            extra={"message_id": getattr(failure, "message_id", None)},
+        )
+    details["succeeded"], details["failed"] = counts["succeeded"], counts["failed"]
+    details["duplicates"] = counts["duplicates"]
+    details["retried"] = len(answer.get("batchItemFailures", []))
     details["batch_ms"] = round((time.perf_counter() - started) * 1000, 1)
-    logger.info("batch done", extra=details)
+    logger.info("batch done", extra=dict(details))
     emit_batch_metrics(details)
     return answer
 
 
-def _plan(records, model, settings, cache, details) -> dict[str, Planned]:
+def _plan(
+    records: list[dict[str, Any]],
+    model: Classifier,
+    settings: Settings,
+    cache: ContentCache,
+    details: RequestDetails,
+) -> dict[str, Planned]:
     """Each message's work items paired with their results, or why the message must fail."""
     plan: dict[str, Planned] = {}
     items: list[tuple[str, WorkItem]] = []

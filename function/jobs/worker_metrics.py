@@ -6,11 +6,10 @@ POWERTOOLS_DEV turns them off locally.
 
 from __future__ import annotations
 
-from typing import Any
-
 from aws_lambda_powertools.metrics import EphemeralMetrics, MetricUnit
 
-from function.shared.observability import CACHE_METRICS, NAMESPACE, SERVICE
+from function.shared.metrics import CACHE_METRICS, NAMESPACE, SERVICE
+from function.shared.request_state import RequestDetails
 
 BATCH_COUNTS = {
     "images": "WorkerImages",
@@ -21,10 +20,11 @@ BATCH_COUNTS = {
 }
 
 
-def emit_batch_metrics(details: dict[str, Any]) -> None:
+def emit_batch_metrics(details: RequestDetails) -> None:
     metrics = EphemeralMetrics(namespace=NAMESPACE, service=SERVICE)
     metrics.add_dimension("function", "worker")
     for field, name in {**BATCH_COUNTS, **CACHE_METRICS}.items():
-        metrics.add_metric(name, MetricUnit.Count, details.get(field, 0))
+        value = details.get(field, 0)
+        metrics.add_metric(name, MetricUnit.Count, value if isinstance(value, int) else 0)
     metrics.add_metric("WorkerBatchLatency", MetricUnit.Milliseconds, details["batch_ms"])
     metrics.flush_metrics()

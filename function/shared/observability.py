@@ -1,41 +1,47 @@
-"""Request IDs, structured logs, EMF metrics and X-Ray subsegments (Powertools for AWS Lambda).
+"""Request IDs, structured logs and X-Ray subsegments (Powertools for AWS Lambda).
 
-One ASGI middleware gives every request an ID, puts it in every log line and the
-`x-request-id` response header, and writes one summary log line plus one set of metrics
-when the response is done. Locally (POWERTOOLS_DEV=true, as `make run` sets) logs are
-pretty-printed and metrics are off; no AWS credentials are needed either way, because EMF
-metrics are log lines, not API calls.
+One ASGI middleware gives every request an ID, puts it in every log line (through a context
+variable, so concurrent requests never see each other's) and in the `x-request-id` response
+header, and writes one summary log line plus one set of metrics (metrics.py) when the
+response is done. Locally (POWERTOOLS_DEV=true, as `make run` sets) logs are pretty-printed
+and metrics are off; no AWS credentials are needed either way, because EMF metrics are log
+lines, not API calls.
 """
 
 from __future__ import annotations
 
+import json
 import os
 import re
+import sys
 import time
+import traceback
 import uuid
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from aws_lambda_powertools import Logger, Tracer
-from aws_lambda_powertools.metrics import EphemeralMetrics, MetricUnit
 
 if TYPE_CHECKING:  # annotations only: the SQS worker imports this module without Starlette
     from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-SERVICE = "image-classifier"
-NAMESPACE = "ImageClassifier"
+from function.shared.cold_start import request_cold_start
+from function.shared.metrics import SERVICE, emit_request_metrics
+from function.shared.request_state import (
+    STAGE_KEYS,
+    RequestDetails,
+    RequestState,
+    StageName,
+    attach,
+)
+
 # Echo a caller's ID only if it is short and plain: it lands in logs and response headers.
 REQUEST_ID_PATTERN = re.compile(r"[A-Za-z0-9._:-]{1,128}")
-
-CACHE_METRICS = {
-    "cache_hits": "CacheHits",
-    "cache_misses": "CacheMisses",
-    "cache_errors": "CacheErrors",
-}
+# Keys each request adds to every log line it writes, wherever it writes them.
+REQUEST_LOG_KEYS = ("request_id", "cold_start")
 
 logger = Logger(service=SERVICE)
-_cold_start = True
 
 
 def tracing_enabled() -> bool:
@@ -53,7 +59,7 @@ def request_id_for(scope: Scope) -> str:
     """The caller's valid x-request-id, else API Gateway's request ID, else a new UUID."""
     for name, value in scope.get("headers", []):
         if name == b"x-request-id":
-            candidate = value.decode("latin-1")
+            candidate: str = value.decode("latin-1")
             if REQUEST_ID_PATTERN.fullmatch(candidate):
                 return candidate
     context = (scope.get("aws.event") or {}).get("requestContext") or {}
@@ -61,42 +67,45 @@ def request_id_for(scope: Scope) -> str:
 
 
 @contextmanager
-def stage(timings: dict[str, float], name: str) -> Iterator[None]:
-    """Time one step of a request into timings[f"{name}_ms"], with an X-Ray subsegment."""
+def stage(details: RequestDetails, name: StageName) -> Iterator[None]:
+    """Time one step of a request into details[f"{name}_ms"], with an X-Ray subsegment."""
     started = time.perf_counter()
     if tracer is None:
         yield
     else:
         with tracer.provider.in_subsegment(f"## {name}"):
             yield
-    timings[f"{name}_ms"] = round((time.perf_counter() - started) * 1000, 3)
+    details[STAGE_KEYS[name]] = round((time.perf_counter() - started) * 1000, 3)
 
 
-def _emit_metrics(summary: dict[str, Any]) -> None:
-    request_metrics = EphemeralMetrics(namespace=NAMESPACE, service=SERVICE)
-    request_metrics.add_dimension("route", summary["route"])
-    request_metrics.add_dimension("status_class", f"{summary['status'] // 100}xx")
-    request_metrics.add_metric("Requests", MetricUnit.Count, 1)
-    request_metrics.add_metric("Latency", MetricUnit.Milliseconds, summary["latency_ms"])
-    if "inference_ms" in summary:
-        request_metrics.add_metric(
-            "InferenceLatency", MetricUnit.Milliseconds, summary["inference_ms"]
-        )
-    if "image_megapixels" in summary:
-        request_metrics.add_metric("ImageMegapixels", MetricUnit.Count, summary["image_megapixels"])
-    if summary["cold_start"]:
-        request_metrics.add_metric("ColdStart", MetricUnit.Count, 1)
-    # The content cache (function/cache/): per request, how many images it answered.
-    for field, metric in CACHE_METRICS.items():
-        if summary.get(field):
-            request_metrics.add_metric(metric, MetricUnit.Count, summary[field])
-    request_metrics.flush_metrics()
-    if "error_code" in summary:
-        # Mangum turns crashes into 500 responses, so Lambda's own Errors metric stays at zero.
-        error_metrics = EphemeralMetrics(namespace=NAMESPACE, service=SERVICE)
-        error_metrics.add_dimension("error_code", summary["error_code"])
-        error_metrics.add_metric("Errors", MetricUnit.Count, 1)
-        error_metrics.flush_metrics()
+def log_unhandled_error(message: str) -> None:
+    """Log the exception being handled; if logging itself fails, still leave a trace."""
+    try:
+        logger.exception(message)
+    except Exception as failure:
+        _last_resort_log(message, failure, traceback.format_exc())
+
+
+def _last_resort_log(message: str, failure: Exception, detail: object) -> None:
+    """One JSON line on stderr (CloudWatch keeps it) when the logger or metrics broke."""
+    line = {
+        "level": "ERROR",
+        "service": SERVICE,
+        "message": message,
+        "observability_failure": repr(failure),
+        "detail": detail,
+        **{key: logger.thread_safe_get_current_keys().get(key) for key in REQUEST_LOG_KEYS},
+    }
+    print(json.dumps(line, default=str), file=sys.stderr, flush=True)
+
+
+def _record(summary: Mapping[str, object]) -> None:
+    """The summary line and the metrics. Never raises: the response is already on its way."""
+    try:
+        logger.info("request", extra=dict(summary))
+        emit_request_metrics(summary)
+    except Exception as failure:
+        _last_resort_log("request summary or metrics failed", failure, summary)
 
 
 class ObservabilityMiddleware:
@@ -104,14 +113,16 @@ class ObservabilityMiddleware:
         self.inner = inner
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        global _cold_start
         if scope["type"] != "http":
             return await self.inner(scope, receive, send)
-        request_id = request_id_for(scope)
-        cold_start, _cold_start = _cold_start, False
-        # Routes add decode/preprocess/inference timings, image size and error code here.
-        details: dict[str, Any] = {}
-        scope.setdefault("state", {}).update(request_id=request_id, details=details)
+        with request_cold_start() as cold_start:
+            state = RequestState(request_id=request_id_for(scope), cold_start=cold_start)
+            attach(scope.setdefault("state", {}), state)
+            await self._observed(state, scope, receive, send)
+
+    async def _observed(
+        self, state: RequestState, scope: Scope, receive: Receive, send: Send
+    ) -> None:
         status = 500
         started = time.perf_counter()
 
@@ -120,22 +131,24 @@ class ObservabilityMiddleware:
             if message["type"] == "http.response.start":
                 status = message["status"]
                 headers = list(message.get("headers", []))
-                headers.append((b"x-request-id", request_id.encode()))
+                headers.append((b"x-request-id", state.request_id.encode()))
                 message = {**message, "headers": headers}
             await send(message)
 
-        with logger.append_context_keys(request_id=request_id, cold_start=cold_start):
-            try:
-                await self.inner(scope, receive, send_with_id)
-            finally:
-                route = scope.get("route")
-                summary = {
-                    "method": scope.get("method"),
-                    "route": getattr(route, "path", "unmatched"),
-                    "status": status,
-                    "latency_ms": round((time.perf_counter() - started) * 1000, 3),
-                    "cold_start": cold_start,
-                    **details,
-                }
-                logger.info("request", extra=summary)
-                _emit_metrics(summary)
+        # Context-variable keys: this task's log lines, and the model thread's work for it
+        # (model_thread.py copies the context), carry this request's ID and no other's.
+        logger.thread_safe_append_keys(request_id=state.request_id, cold_start=state.cold_start)
+        try:
+            await self.inner(scope, receive, send_with_id)
+        finally:
+            route = scope.get("route")
+            summary = {
+                "method": scope.get("method"),
+                "route": getattr(route, "path", "unmatched"),
+                "status": status,
+                "latency_ms": round((time.perf_counter() - started) * 1000, 3),
+                "cold_start": state.cold_start,
+                **state.details,
+            }
+            _record(summary)
+            logger.thread_safe_remove_keys(REQUEST_LOG_KEYS)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from functools import lru_cache
 from pathlib import Path
 from typing import Annotated
@@ -17,11 +18,15 @@ DEFAULT_MODEL_DIR = Path(__file__).resolve().parents[2] / "model"
 # envelope and multipart framing need a little room: 4.5 MB of image survives.
 DEFAULT_MAX_IMAGE_BYTES = 4_500_000
 
+# A local `.env` fills in what the environment leaves unset. ENV_FILE names another file, or
+# none when empty: the tests set it empty so that a developer's `.env` never changes them.
+ENV_FILE = os.environ.get("ENV_FILE", ".env") or None
+
 
 class Settings(BaseSettings):
     """Every knob of the service. Environment variable names are the field names, upper-cased."""
 
-    model_config = SettingsConfigDict(env_file=".env", extra="ignore", frozen=True)
+    model_config = SettingsConfigDict(env_file=ENV_FILE, extra="ignore", frozen=True)
 
     model_dir: Path = DEFAULT_MODEL_DIR
     max_image_bytes: int = Field(DEFAULT_MAX_IMAGE_BYTES, gt=0)

@@ -162,7 +162,14 @@ def test_health_reports_random_weights_loudly(client: TestClient) -> None:
     assert "NOT FOR PRODUCTION" in body["warning"]
     assert body["warmed_up"] is True
     assert body["quantization_backend"] in ("fbgemm", "x86", "qnnpack")
-    assert body["limits"]["max_image_bytes"] == Settings().max_image_bytes
+    assert body["limits"]["max_image_bytes"] == 4_500_000  # the documented default
+
+
+def test_health_reports_this_deployments_limits(client: TestClient) -> None:
+    deployed = Settings(max_image_bytes=1234, max_image_pixels=5678, allowed_formats=("PNG",))
+    client.app.dependency_overrides[current_settings] = lambda: deployed
+    limits = client.get("/health").json()["limits"]
+    assert limits == {"max_image_bytes": 1234, "max_image_pixels": 5678, "allowed_formats": ["PNG"]}
 
 
 def test_openapi_describes_both_request_forms_and_the_error_shape(client) -> None:
@@ -244,3 +251,54 @@ def test_many_form_fields_are_refused(client: TestClient) -> None:
     fields = {f"field{i}": "x" for i in range(50)}
     response = client.post("/classify", data=fields, files={"image": ("c.jpg", JPEG, "image/jpeg")})
     assert_error(response, 400, "malformed_multipart")
+
+
+def test_multipart_cut_off_mid_part_says_truncated(client: TestClient) -> None:
+    whole = (
+        b"--b0undary\r\n"
+        b'Content-Disposition: form-data; name="image"; filename="c.jpg"\r\n'
+        b"Content-Type: image/jpeg\r\n\r\n" + JPEG + b"\r\n--b0undary--\r\n"
+    )
+    headers = {"content-type": "multipart/form-data; boundary=b0undary"}
+    assert client.post("/classify", content=whole, headers=headers).status_code == 200
+    response = client.post("/classify", content=whole[: len(whole) // 2], headers=headers)
+    assert_error(response, 400, "malformed_multipart")
+    assert "truncated" in response.json()["error"]["message"]
+    assert "fields sent" not in response.json()["error"]["message"]
+
+
+def test_openapi_lists_every_accepted_format(client: TestClient) -> None:
+    schema = client.get("/openapi.json").json()
+    content = schema["paths"]["/classify"]["post"]["requestBody"]["content"]
+    for name in Settings().allowed_formats:
+        assert schema_media_type(name) in content, name
+    assert "image/avif" in content  # AVIF is accepted by default
+
+
+def schema_media_type(name: str) -> str:
+    return {"JPEG": "image/jpeg", "TIFF": "image/tiff"}.get(name, f"image/{name.lower()}")
+
+
+def test_a_model_with_more_than_1000_classes_is_served(client: TestClient) -> None:
+    """Index bounds come from the model, not the schema: class 1000 of 1001 is valid."""
+    import numpy as np
+    import torch
+
+    from function.inference.classifier import Classifier
+
+    class FavoursTheLastClass(torch.nn.Module):
+        def forward(self, batch: torch.Tensor) -> torch.Tensor:
+            logits = torch.zeros(batch.shape[0], 1001)
+            logits[:, 1000] = 10.0
+            return logits
+
+    metadata = {"sha256": "0" * 64, "architecture": "resnet18", "num_classes": 1001}
+    labels = [f"class {i}" for i in range(1001)]
+    model = Classifier(FavoursTheLastClass(), labels, metadata)
+    assert model.predict(np.zeros((1, 3, 224, 224), np.float32), 1)[0][0].index == 1000
+    client.app.dependency_overrides[current_model] = lambda: model
+    response = client.post("/classify", content=JPEG, headers={"content-type": "image/jpeg"})
+    assert response.status_code == 200, response.text
+    top = response.json()["predictions"][0]
+    assert (top["class"], top["index"]) == ("class 1000", 1000)
+    assert top["probability"] > 0.9

@@ -71,7 +71,9 @@ def test_empty_calibration_folder(tmp_path, capsys) -> None:
         str(tmp_path / "photos"),
     ]
     assert export.main(args) == 2
-    assert "holds 0 images" in capsys.readouterr().err
+    error = capsys.readouterr().err
+    assert "holds 0 images in a supported format" in error
+    assert "AVIF" in error
 
 
 def test_state_dict_with_calibration_folder_builds(tmp_path: Path) -> None:

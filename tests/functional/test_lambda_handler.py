@@ -7,7 +7,7 @@ import json
 from pathlib import Path
 
 import pytest
-from make_events import build_events, render
+from make_events import build_events, http_api_event, render, small_cat_jpeg
 
 EVENTS = Path(__file__).resolve().parents[2] / "events"
 
@@ -68,3 +68,46 @@ def test_committed_events_match_the_generator() -> None:
     """events/ is reproducible: `make events` regenerates these exact bytes."""
     for name, event in build_events().items():
         assert (EVENTS / name).read_text() == render(event), f"run `make events`: {name} drifted"
+
+
+def invoke_event(handler_module, lambda_context, event: dict) -> tuple[dict, dict]:
+    response = handler_module.handler(event, lambda_context)
+    body = response["body"]
+    if response.get("isBase64Encoded"):
+        body = base64.b64decode(body).decode()
+    return response, json.loads(body)
+
+
+def test_http_api_unknown_route_is_a_404_in_our_shape(handler_module, lambda_context) -> None:
+    event = http_api_event("GET", "/nowhere", {"Host": "localhost"}, b"")
+    response, body = invoke_event(handler_module, lambda_context, event)
+    assert response["statusCode"] == 404
+    assert body["error"]["code"] == "not_found"
+
+
+def test_http_api_wrong_method_is_a_405_in_our_shape(handler_module, lambda_context) -> None:
+    event = http_api_event("DELETE", "/classify", {"Host": "localhost"}, b"")
+    response, body = invoke_event(handler_module, lambda_context, event)
+    assert response["statusCode"] == 405
+    assert body["error"]["code"] == "method_not_allowed"
+
+
+def test_http_api_request_id_comes_from_the_gateway(handler_module, lambda_context) -> None:
+    event = http_api_event("GET", "/health", {"Host": "localhost"}, b"")
+    event["requestContext"]["requestId"] = "v2-gateway-id"
+    response, _ = invoke_event(handler_module, lambda_context, event)
+    assert response["statusCode"] == 200
+    assert response["headers"]["x-request-id"] == "v2-gateway-id"
+    event["headers"]["x-request-id"] = "client-v2"
+    response, _ = invoke_event(handler_module, lambda_context, event)
+    assert response["headers"]["x-request-id"] == "client-v2"
+
+
+def test_http_api_text_mangled_image_is_body_not_binary(handler_module, lambda_context) -> None:
+    jpeg = small_cat_jpeg()
+    event = http_api_event("POST", "/classify", {"Content-Type": "image/jpeg"}, b"")
+    event["body"] = jpeg.decode("utf-8", errors="replace")  # what a text decoder leaves
+    event["isBase64Encoded"] = False
+    response, body = invoke_event(handler_module, lambda_context, event)
+    assert response["statusCode"] == 400
+    assert body["error"]["code"] == "body_not_binary"

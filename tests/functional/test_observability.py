@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import io
 import json
@@ -12,7 +13,8 @@ from fastapi.testclient import TestClient
 from photos import photo_bytes
 
 from function.inference.preprocess import IMAGENET
-from function.shared.observability import NAMESPACE, logger
+from function.shared.metrics import NAMESPACE
+from function.shared.observability import logger
 
 EVENTS = Path(__file__).resolve().parents[2] / "events"
 JPEG = photo_bytes("chelsea")
@@ -40,14 +42,15 @@ def summary_line(lines: list[dict]) -> dict:
 
 def test_a_good_request_logs_one_summary_with_timings(client: TestClient, log_lines) -> None:
     headers = {"content-type": "image/jpeg", "x-api-key": API_KEY}
+    client.get("/health")  # whichever test runs first, this request is not the cold start
     response = client.post("/classify", content=JPEG, headers=headers)
     assert response.status_code == 200
-    summary = summary_line(log_lines())
+    (summary,) = [line for line in log_lines() if line.get("route") == "/classify"]
     assert summary["request_id"] == response.headers["x-request-id"]
     assert summary["route"] == "/classify"
     assert summary["method"] == "POST"
     assert summary["status"] == 200
-    assert summary["cold_start"] in (True, False)
+    assert summary["cold_start"] is False
     for stage in ("decode_ms", "preprocess_ms", "inference_ms", "latency_ms"):
         assert summary[stage] > 0
     assert summary["latency_ms"] >= summary["inference_ms"]
@@ -168,3 +171,72 @@ def test_lambda_echoes_a_valid_incoming_request_id(handler_module, lambda_contex
     response = handler_module.handler(event, lambda_context)
     assert response["statusCode"] == 415
     assert json.loads(response["body"])["error"]["request_id"] == "client-7"
+
+
+def test_a_failing_logger_still_answers_in_the_json_error_shape(
+    client: TestClient, monkeypatch, capsys
+) -> None:
+    from function.api.dependencies import current_model
+
+    class Broken:
+        def predict(self, *args, **kwargs):
+            raise RuntimeError("boom")
+
+    def broken_logging(*args, **kwargs):
+        raise OSError("log stream gone")
+
+    client.app.dependency_overrides[current_model] = Broken
+    monkeypatch.setattr(logger, "exception", broken_logging)
+    monkeypatch.setattr(logger, "info", broken_logging)
+    response = client.post("/classify", content=JPEG, headers={"content-type": "image/jpeg"})
+    assert response.status_code == 500
+    assert response.json()["error"]["code"] == "internal_error"
+    assert response.json()["error"]["request_id"] == response.headers["x-request-id"]
+    # The failure is still on record: one JSON line on stderr, with the request's ID.
+    fallback = [json.loads(line) for line in capsys.readouterr().err.splitlines() if "{" in line]
+    assert {line["request_id"] for line in fallback} == {response.headers["x-request-id"]}
+    assert any("RuntimeError" in line["detail"] for line in fallback)
+
+
+def test_a_failing_metrics_flush_never_reaches_the_client_or_the_server(
+    handler_module, monkeypatch, capsys
+) -> None:
+    """Under uvicorn an exception escaping the app after the response is a server error log
+    and, before it, a plain-text 500; the app must swallow it after recording it."""
+    from function.shared import observability
+
+    def broken(summary):
+        raise ValueError("metric value is not a number")
+
+    monkeypatch.setattr(observability, "emit_request_metrics", broken)
+    sent: list[dict] = []
+
+    async def receive() -> dict:
+        return {"type": "http.request", "body": b"", "more_body": False}
+
+    async def send(message: dict) -> None:
+        sent.append(message)
+
+    scope = {
+        "type": "http",
+        "asgi": {"version": "3.0"},
+        "http_version": "1.1",
+        "method": "GET",
+        "scheme": "http",
+        "path": "/health",
+        "raw_path": b"/health",
+        "query_string": b"",
+        "root_path": "",
+        "headers": [(b"x-request-id", b"metrics-broke")],
+        "client": ("127.0.0.1", 1),
+        "server": ("testserver", 80),
+    }
+    loop = asyncio.new_event_loop()
+    try:
+        loop.run_until_complete(handler_module.app(scope, receive, send))  # must not raise
+    finally:
+        loop.close()
+    assert sent[0]["status"] == 200
+    (fallback,) = [json.loads(x) for x in capsys.readouterr().err.splitlines() if "{" in x]
+    assert fallback["request_id"] == "metrics-broke"
+    assert "metric value is not a number" in fallback["observability_failure"]

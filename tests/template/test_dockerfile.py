@@ -102,6 +102,13 @@ def test_build_time_code_never_reaches_the_runtime_image() -> None:
     }
     runtime_sources = copied[len(copied) - 1]
     assert "function/" in runtime_sources
+    # From the builder, only the exported model: never /build itself, which holds modelbuild/.
+    from_builder = [
+        rest.split()[1]
+        for keyword, rest in stages()[-1]
+        if keyword == "COPY" and rest.startswith("--from=builder")
+    ]
+    assert from_builder == ["/build/model/"]
     assert not [source for source in runtime_sources if "modelbuild" in source or source == "."]
     assert "modelbuild/" in copied[0]
     assert (REPO / "modelbuild" / "export.py").is_file()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import subprocess
 
@@ -164,6 +165,8 @@ def test_gateway_rejections_answer_in_our_error_shape() -> None:
         "THROTTLED": ("429", "throttled"),
         "QUOTA_EXCEEDED": ("429", "quota_exceeded"),
         "INVALID_API_KEY": ("403", "invalid_api_key"),
+        "MISSING_AUTHENTICATION_TOKEN": ("404", "not_found"),
+        "INTEGRATION_TIMEOUT": ("504", "timeout"),
         "ACCESS_DENIED": ("403", "forbidden"),
         "REQUEST_TOO_LARGE": ("413", "payload_too_large"),
         "DEFAULT_4XX": (None, "bad_request"),
@@ -181,7 +184,11 @@ def test_gateway_rejections_answer_in_our_error_shape() -> None:
 def test_cors_is_explicit_and_never_a_wildcard() -> None:
     parameter = TEMPLATE["Parameters"]["CorsAllowedOrigins"]
     assert parameter["Default"] == ""
-    assert "*" in parameter["AllowedPattern"]  # the pattern is [^*]: it forbids the wildcard
+    pattern = re.compile(parameter["AllowedPattern"])
+    for accepted in ("", "https://app.example.com", "https://a.example,http://localhost:3000"):
+        assert pattern.fullmatch(accepted), accepted
+    for refused in ("*", "https://a.example,*", "https://*.example.com"):
+        assert not pattern.fullmatch(refused), refused
     variables = function_resource()["Properties"]["Environment"]["Variables"]
     assert variables["CORS_ALLOWED_ORIGINS"] == {"Ref": "CorsAllowedOrigins"}
     assert "Cors" not in api_resource()["Properties"]

@@ -19,6 +19,7 @@ from function.cache.content import ContentCache
 from function.inference.classifier import Classifier
 from function.inference.scoring import rank
 from function.shared import errors
+from function.shared.request_state import request_state
 from function.shared.settings import Settings
 
 router = APIRouter()
@@ -64,8 +65,9 @@ async def classify_batch(
             "with file fields 'images', or JSON {\"s3_keys\": [...]}."
         )
     readable = [data for _, data in inputs if isinstance(data, bytes)]
-    details = request.scope["state"]["details"]
-    details.update(images=len(inputs), image_bytes=sum(len(data) for data in readable))
+    details = request_state(request.scope["state"]).details
+    details["images"] = len(inputs)
+    details["image_bytes"] = sum(len(data) for data in readable)
     scored = iter(await score_with_cache(readable, model, settings, cache, details))
     entries = []
     for name, data in inputs:

@@ -18,6 +18,7 @@ from function.cache.content import ContentCache
 from function.inference.classifier import Classifier
 from function.inference.scoring import rank
 from function.shared import errors
+from function.shared.request_state import request_state
 from function.shared.settings import Settings
 
 router = APIRouter()
@@ -56,7 +57,7 @@ async def classify(
     top_k: Annotated[int, Query(ge=1, description=TOP_K_DESCRIPTION)] = DEFAULT_TOP_K,
 ) -> schemas.ClassifyResponse:
     top_k = resolve_top_k(top_k, "top_k" in request.query_params, model)
-    details = request.scope["state"]["details"]
+    details = request_state(request.scope["state"]).details
     if media_type_of(request) == "application/json":
         # Imported on first use: a deployment without S3 never loads the adapter (cold start).
         from function.aws.s3 import image_store

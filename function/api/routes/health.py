@@ -9,6 +9,7 @@ from fastapi import APIRouter, Depends
 
 from function.api import schemas
 from function.api.dependencies import current_model, current_settings
+from function.api.model_card import ModelCard
 from function.inference.classifier import Classifier
 from function.shared.settings import Settings
 
@@ -22,7 +23,7 @@ async def health(
 ) -> schemas.HealthResponse:
     meta = model.metadata
     return schemas.HealthResponse(
-        **schemas.ModelCard.fields(meta),
+        **ModelCard.fields(meta),
         status="ok",
         model=schemas.ModelRef.of(model),
         weights=meta["weights"],

@@ -6,7 +6,7 @@ import asyncio
 import base64
 import binascii
 import re
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Header, Query, Request, Response
 
@@ -16,6 +16,7 @@ from function.api.json_body import read_json
 from function.api.schemas import PredictionOut
 from function.jobs.keys import PAGE_SIZE, is_job_id
 from function.shared import errors
+from function.shared.request_state import request_state
 from function.shared.settings import Settings
 
 router = APIRouter()
@@ -60,8 +61,9 @@ async def create_job(
             raise errors.InvalidParameter("Idempotency-Key: 1-255 of A-Z a-z 0-9 . _ : -")
         idempotency = (_caller(request), idempotency_key)
     submitted = await asyncio.to_thread(submit, store, queue, body.s3_keys, body.top_k, idempotency)
-    details = request.scope["state"]["details"]
-    details.update(job_id=submitted.job_id, images=len(body.s3_keys), replayed=submitted.replayed)
+    details = request_state(request.scope["state"]).details
+    details["job_id"], details["replayed"] = submitted.job_id, submitted.replayed
+    details["images"] = len(body.s3_keys)
     status = "queued"
     if submitted.replayed:
         response.headers["idempotent-replayed"] = "true"
@@ -105,7 +107,8 @@ async def get_job(
         keys = await asyncio.to_thread(store.keys_page, job_id, page)
         found = await asyncio.to_thread(store.results, job_id, page * PAGE_SIZE, len(keys))
     entries = [_entry(key, found.get(page * PAGE_SIZE + i)) for i, key in enumerate(keys)]
-    request.scope["state"]["details"].update(job_id=job_id, page=page)
+    details = request_state(request.scope["state"]).details
+    details["job_id"], details["page"] = job_id, page
     more = (page + 1) * PAGE_SIZE < job.total
     return schemas.JobStatus(
         job_id=job_id,
@@ -118,7 +121,7 @@ async def get_job(
     )
 
 
-def _entry(key: str, outcome: dict | None) -> schemas.JobEntry:
+def _entry(key: str, outcome: dict[str, Any] | None) -> schemas.JobEntry:
     if outcome is None:
         return schemas.JobEntry(s3_key=key, status="pending")
     if "predictions" in outcome:

@@ -13,6 +13,7 @@ from function.api.schemas import ModelRef, PredictionOut
 from function.inference.classifier import Classifier
 from function.inference.scoring import rank
 from function.shared import errors
+from function.shared.request_state import request_state
 from function.shared.settings import Settings
 
 router = APIRouter()
@@ -42,7 +43,7 @@ async def get_result(
 
     store = job_store(settings)
     incoming_store(settings).check_key(s3_key)
-    request.scope["state"]["details"]["s3_key"] = s3_key
+    request_state(request.scope["state"]).details["s3_key"] = s3_key
     with store_errors():
         found = await asyncio.to_thread(read_object, store.table, s3_key)
     if found is None:

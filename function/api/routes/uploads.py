@@ -9,6 +9,7 @@ from fastapi import APIRouter, Depends, Query, Request
 
 from function.api import upload_schemas as schemas
 from function.api.dependencies import current_settings
+from function.shared.request_state import request_state
 from function.shared.settings import Settings
 
 router = APIRouter()
@@ -41,7 +42,7 @@ async def create_upload(
     store = image_store(settings)
     # The first call imports boto3 and finds credentials: off the event loop.
     signed = await asyncio.to_thread(store.presign_upload, content_type)
-    request.scope["state"]["details"]["s3_key"] = signed["key"]
+    request_state(request.scope["state"]).details["s3_key"] = signed["key"]
     return schemas.UploadResponse(
         key=signed["key"],
         upload=schemas.PresignedPost(**signed["upload"]),

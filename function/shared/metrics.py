@@ -1,0 +1,46 @@
+"""One request's CloudWatch metrics, as EMF log lines (no API calls, no credentials)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from aws_lambda_powertools.metrics import EphemeralMetrics, MetricUnit
+
+SERVICE = "image-classifier"
+NAMESPACE = "ImageClassifier"
+# Summary-log fields that become metrics when the request has them.
+MEASURED = (
+    ("Latency", "latency_ms", MetricUnit.Milliseconds),
+    ("InferenceLatency", "inference_ms", MetricUnit.Milliseconds),
+    ("ImageMegapixels", "image_megapixels", MetricUnit.Count),
+)
+# The content cache (function/cache/): per request, or worker batch, how many images it answered.
+CACHE_METRICS = {
+    "cache_hits": "CacheHits",
+    "cache_misses": "CacheMisses",
+    "cache_errors": "CacheErrors",
+}
+
+
+def emit_request_metrics(summary: Mapping[str, object]) -> None:
+    """Requests, latencies, image size and cold start, by route and status class; errors by code."""
+    request_metrics = EphemeralMetrics(namespace=NAMESPACE, service=SERVICE)
+    request_metrics.add_dimension("route", str(summary["route"]))
+    status = summary["status"]
+    status_class = f"{status // 100}xx" if isinstance(status, int) else "unknown"
+    request_metrics.add_dimension("status_class", status_class)
+    request_metrics.add_metric("Requests", MetricUnit.Count, 1)
+    counted = [(metric, key, MetricUnit.Count) for key, metric in CACHE_METRICS.items()]
+    for metric, key, unit in [*MEASURED, *counted]:
+        value = summary.get(key)
+        if isinstance(value, int | float):
+            request_metrics.add_metric(metric, unit, value)
+    if summary["cold_start"]:
+        request_metrics.add_metric("ColdStart", MetricUnit.Count, 1)
+    request_metrics.flush_metrics()
+    if "error_code" in summary:
+        # Mangum turns crashes into 500 responses, so Lambda's own Errors metric stays at zero.
+        error_metrics = EphemeralMetrics(namespace=NAMESPACE, service=SERVICE)
+        error_metrics.add_dimension("error_code", str(summary["error_code"]))
+        error_metrics.add_metric("Errors", MetricUnit.Count, 1)
+        error_metrics.flush_metrics()
