@@ -30,11 +30,14 @@ def emit_request_metrics(summary: Mapping[str, object]) -> None:
     status_class = f"{status // 100}xx" if isinstance(status, int) else "unknown"
     request_metrics.add_dimension("status_class", status_class)
     request_metrics.add_metric("Requests", MetricUnit.Count, 1)
-    counted = [(metric, key, MetricUnit.Count) for key, metric in CACHE_METRICS.items()]
-    for metric, key, unit in [*MEASURED, *counted]:
+    for metric, key, unit in MEASURED:
         value = summary.get(key)
         if isinstance(value, int | float):
             request_metrics.add_metric(metric, unit, value)
+    for key, metric in CACHE_METRICS.items():
+        count = summary.get(key)
+        if isinstance(count, int) and count:  # only what happened: a hit has no CacheMisses
+            request_metrics.add_metric(metric, MetricUnit.Count, count)
     if summary["cold_start"]:
         request_metrics.add_metric("ColdStart", MetricUnit.Count, 1)
     request_metrics.flush_metrics()

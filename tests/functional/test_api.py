@@ -285,6 +285,7 @@ def test_a_model_with_more_than_1000_classes_is_served(client: TestClient) -> No
     import torch
 
     from function.inference.classifier import Classifier
+    from function.inference.torchscript_backend import TorchScriptBackend
 
     class FavoursTheLastClass(torch.nn.Module):
         def forward(self, batch: torch.Tensor) -> torch.Tensor:
@@ -294,7 +295,7 @@ def test_a_model_with_more_than_1000_classes_is_served(client: TestClient) -> No
 
     metadata = {"sha256": "0" * 64, "architecture": "resnet18", "num_classes": 1001}
     labels = [f"class {i}" for i in range(1001)]
-    model = Classifier(FavoursTheLastClass(), labels, metadata)
+    model = Classifier(TorchScriptBackend(FavoursTheLastClass(), 1), labels, metadata)
     assert model.predict(np.zeros((1, 3, 224, 224), np.float32), 1)[0][0].index == 1000
     client.app.dependency_overrides[current_model] = lambda: model
     response = client.post("/classify", content=JPEG, headers={"content-type": "image/jpeg"})

@@ -101,20 +101,23 @@ def test_request_id_is_in_error_bodies_and_log_lines(client: TestClient, log_lin
     assert summary_line(lines)["error_code"] == "unsupported_media_type"
 
 
+class BrokenModel:
+    """A model whose inference raises: the route gets as far as the model, then fails."""
+
+    num_classes = 1000
+    preprocessing = IMAGENET
+    version, labels = "broken", []  # the content cache reads both
+
+    def predict(self, *args, **kwargs):
+        raise RuntimeError("boom")
+
+    probabilities = predict  # what /classify calls since the content cache
+
+
 def test_unhandled_error_is_logged_with_its_request_id(client: TestClient, log_lines) -> None:
     from function.api.dependencies import current_model
 
-    class Broken:
-        num_classes = 1000
-        preprocessing = IMAGENET
-        version, labels = "broken", []  # the content cache reads both
-
-        def predict(self, *args, **kwargs):
-            raise RuntimeError("boom")
-
-        probabilities = predict  # what /classify calls since the content cache
-
-    client.app.dependency_overrides[current_model] = Broken
+    client.app.dependency_overrides[current_model] = BrokenModel
     response = client.post("/classify", content=JPEG, headers={"content-type": "image/jpeg"})
     assert response.status_code == 500
     request_id = response.headers["x-request-id"]
@@ -178,14 +181,10 @@ def test_a_failing_logger_still_answers_in_the_json_error_shape(
 ) -> None:
     from function.api.dependencies import current_model
 
-    class Broken:
-        def predict(self, *args, **kwargs):
-            raise RuntimeError("boom")
-
     def broken_logging(*args, **kwargs):
         raise OSError("log stream gone")
 
-    client.app.dependency_overrides[current_model] = Broken
+    client.app.dependency_overrides[current_model] = BrokenModel
     monkeypatch.setattr(logger, "exception", broken_logging)
     monkeypatch.setattr(logger, "info", broken_logging)
     response = client.post("/classify", content=JPEG, headers={"content-type": "image/jpeg"})
