@@ -48,7 +48,13 @@ def process(
         read = list(pool.map(lambda item: _read(item, settings), items))
     readable = [position for position, data in enumerate(read) if isinstance(data, bytes)]
     images: list[bytes] = [read[position] for position in readable]  # type: ignore[misc]
-    scored = asyncio.run(score_with_cache(images, model, settings, cache, details))
+    # A loop of its own, not asyncio.run: that unsets the thread's event loop when done, and
+    # Mangum, in the same process locally and in tests, expects to find one.
+    loop = asyncio.new_event_loop()
+    try:
+        scored = loop.run_until_complete(score_with_cache(images, model, settings, cache, details))
+    finally:
+        loop.close()
     # The bytes at the readable positions are replaced by their outcomes below.
     results: list[Result] = list(read)  # type: ignore[arg-type]
     for position, entry in zip(readable, scored, strict=True):

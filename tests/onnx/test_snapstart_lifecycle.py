@@ -26,14 +26,14 @@ sys.modules["snapshot_restore_py"] = library
 
 import function.handler
 from function.inference.classifier import get_classifier
-from function.shared import observability
+from function.shared import cold_start, observability
 
 for hook in reversed(library.before):
     hook()
 at_snapshot = {
     "hooks": [len(library.before), len(library.after)],
     "warmed_up": get_classifier().warmed_up,
-    "cold_start": observability._cold_start,
+    "cold_start": not cold_start._served_a_request,
     "logger_keys": sorted(observability.logger.get_current_keys()),
 }
 print("--- snapshot ---", flush=True)
@@ -86,3 +86,37 @@ def test_snapshot_then_restore_serves_clean_requests(format_model_dir: Path) -> 
     request_logs = [line for line in after.splitlines() if '"message":"request"' in line]
     assert len(request_logs) == 1
     assert json.loads(request_logs[0])["cold_start"] is True
+
+
+# The worker's init registers the same hooks (SnapStart=true applies to both functions).
+WORKER_PROBE = """
+import json, sys, types
+library = types.ModuleType("snapshot_restore_py")
+library.before, library.after = [], []
+library.register_before_snapshot = lambda f, *a, **k: library.before.append(f) or f
+library.register_after_restore = lambda f, *a, **k: library.after.append(f) or f
+sys.modules["snapshot_restore_py"] = library
+import function.worker
+from function.inference.classifier import get_classifier
+for hook in reversed(library.before):
+    hook()
+for hook in library.after:
+    hook()
+print(json.dumps({"hooks": [len(library.before), len(library.after)],
+                  "warmed_up": get_classifier().warmed_up,
+                  "threads": get_classifier().backend.threads}))
+"""
+
+
+def test_the_worker_registers_the_same_hooks(format_model_dir: Path) -> None:
+    env = {**os.environ, "MODEL_DIR": str(format_model_dir), "TORCH_THREADS": "1"}
+    result = subprocess.run(
+        [sys.executable, "-c", WORKER_PROBE],
+        cwd=REPO,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    report = json.loads(result.stdout.strip().splitlines()[-1])
+    assert report == {"hooks": [1, 1], "warmed_up": True, "threads": 1}

@@ -24,7 +24,9 @@ class NoManagedPolicies:
         return {}
 
 template = load_template()
-template["Resources"]["ClassifierFunction"]["Properties"]["ImageUri"] = "image:v1"
+for resource in template["Resources"].values():  # sam build fills in every image function's
+    if resource["Properties"].get("PackageType") == "Image":
+        resource["Properties"]["ImageUri"] = "image:v1"
 print(json.dumps(transform(template, {"SnapStart": "true"}, NoManagedPolicies())))
 """
 
@@ -53,17 +55,35 @@ def test_snapstart_is_a_parameter_off_by_default() -> None:
     assert TEMPLATE["Conditions"]["SnapStartOn"] == {"Fn::Equals": [{"Ref": "SnapStart"}, "true"]}
 
 
-def test_snapstart_applies_to_published_versions_only() -> None:
-    properties = TEMPLATE["Resources"]["ClassifierFunction"]["Properties"]
+@pytest.mark.parametrize("function", ["ClassifierFunction", "WorkerFunction"])
+def test_snapstart_applies_to_published_versions_only(function: str) -> None:
+    properties = TEMPLATE["Resources"][function]["Properties"]
     assert properties["SnapStart"] == {
         "ApplyOn": {"Fn::If": ["SnapStartOn", "PublishedVersions", "None"]}
     }
     assert properties["AutoPublishAlias"] == "live"
 
 
+def aliases(resources: dict) -> dict[str, str]:
+    """The function each "live" alias belongs to -> the alias's logical name."""
+    found = {}
+    for name, resource in resources.items():
+        if resource["Type"] == "AWS::Lambda::Alias":
+            assert resource["Properties"]["Name"] == "live"
+            found[resource["Properties"]["FunctionName"]["Ref"]] = name
+    return found
+
+
+def test_the_worker_queue_invokes_the_alias_never_latest(transformed: dict) -> None:
+    resources = transformed["Resources"]
+    alias = aliases(resources)["WorkerFunction"]
+    (mapping,) = [r for r in resources.values() if r["Type"] == "AWS::Lambda::EventSourceMapping"]
+    assert mapping["Properties"]["FunctionName"] == {"Ref": alias}
+
+
 def test_the_api_invokes_the_alias_never_latest(transformed: dict) -> None:
     resources = transformed["Resources"]
-    (alias,) = [name for name, r in resources.items() if r["Type"] == "AWS::Lambda::Alias"]
+    alias = aliases(resources)["ClassifierFunction"]
     assert resources[alias]["Properties"]["Name"] == "live"
     body = resources["ClassifierApi"]["Properties"]["Body"]
     for path in body["paths"].values():
