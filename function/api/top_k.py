@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
+from fastapi import Depends, Query, Request
+
+from function.api.dependencies import current_model
 from function.inference.classifier import Classifier
 from function.shared import errors
 
@@ -24,6 +27,15 @@ def resolve_top_k(requested: int, explicit: bool, model: Classifier) -> int:
             f"top_k: must be at most {model.num_classes}, the number of classes of this model."
         )
     return requested
+
+
+async def checked_top_k(
+    request: Request,
+    model: Annotated[Classifier, Depends(current_model)],
+    top_k: Annotated[int, Query(ge=1, description=TOP_K_DESCRIPTION)] = DEFAULT_TOP_K,
+) -> int:
+    """The `top_k` query parameter of every classify route, as a dependency."""
+    return resolve_top_k(top_k, "top_k" in request.query_params, model)
 
 
 def document_top_k_limit(openapi: dict[str, Any], num_classes: int) -> None:

@@ -20,12 +20,13 @@ TRACE_ID = "1-5759e988-bd862e3fe1be46a994272793"
 PROBE = """
 import json, sys, types
 import function.handler as entry
+from function.shared.observability import tracer
 context = types.SimpleNamespace(
     function_name="ClassifierFunction", function_version="$LATEST", invoked_function_arn="arn",
     memory_limit_in_mb=3008, aws_request_id="lambda-request", log_group_name="g",
     log_stream_name="s", get_remaining_time_in_millis=lambda: 20_000,
 )
-assert entry.tracer is not None
+assert tracer is not None
 event = json.loads(open(sys.argv[1]).read())
 print(json.dumps([entry.handler(event, context)["statusCode"] for _ in range(2)]))
 """

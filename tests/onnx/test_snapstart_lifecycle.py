@@ -14,15 +14,19 @@ import pytest
 REPO = Path(__file__).resolve().parents[2]
 EVENT = REPO / "events" / "classify-rest-multipart.json"
 
-# A stand-in snapshot_restore_py, installed before the handler's import registers the hooks.
-PROBE = """
+# A stand-in snapshot_restore_py, installed before an entry point's import registers the hooks.
+STAND_IN = """
 import json, sys, types
-from types import SimpleNamespace
 library = types.ModuleType("snapshot_restore_py")
 library.before, library.after = [], []
 library.register_before_snapshot = lambda f, *a, **k: library.before.append(f) or f
 library.register_after_restore = lambda f, *a, **k: library.after.append(f) or f
 sys.modules["snapshot_restore_py"] = library
+"""
+PROBE = (
+    STAND_IN
+    + """
+from types import SimpleNamespace
 
 import function.handler
 from function.inference.classifier import get_classifier
@@ -47,6 +51,7 @@ response = function.handler.handler(event, context)
 print(json.dumps({"at_snapshot": at_snapshot, "threads": get_classifier().backend.threads,
                   "response": response}))
 """
+)
 
 
 @pytest.fixture(params=["onnx", "torchscript"])
@@ -89,13 +94,9 @@ def test_snapshot_then_restore_serves_clean_requests(format_model_dir: Path) -> 
 
 
 # The worker's init registers the same hooks (SnapStart=true applies to both functions).
-WORKER_PROBE = """
-import json, sys, types
-library = types.ModuleType("snapshot_restore_py")
-library.before, library.after = [], []
-library.register_before_snapshot = lambda f, *a, **k: library.before.append(f) or f
-library.register_after_restore = lambda f, *a, **k: library.after.append(f) or f
-sys.modules["snapshot_restore_py"] = library
+WORKER_PROBE = (
+    STAND_IN
+    + """
 import function.worker
 from function.inference.classifier import get_classifier
 for hook in reversed(library.before):
@@ -106,6 +107,7 @@ print(json.dumps({"hooks": [len(library.before), len(library.after)],
                   "warmed_up": get_classifier().warmed_up,
                   "threads": get_classifier().backend.threads}))
 """
+)
 
 
 def test_the_worker_registers_the_same_hooks(format_model_dir: Path) -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query, Request, Response
+from fastapi import APIRouter, Depends, Request, Response
 
 from function.api import batch_schemas as schemas
 from function.api.batch_body import files_from_multipart, objects_from_s3
@@ -12,7 +12,7 @@ from function.api.dependencies import current_cache, current_model, current_sett
 from function.api.json_body import media_type_of, read_json
 from function.api.model_warning import model_warning, warning_headers
 from function.api.schemas import MODEL_WARNING_HEADER, ModelRef, PredictionOut
-from function.api.top_k import DEFAULT_TOP_K, TOP_K_DESCRIPTION, resolve_top_k
+from function.api.top_k import checked_top_k
 from function.api.upload_schemas import X_CACHE_HEADER
 from function.cache.cached_scoring import score_with_cache
 from function.cache.content import ContentCache
@@ -45,9 +45,8 @@ async def classify_batch(
     model: Annotated[Classifier, Depends(current_model)],
     settings: Annotated[Settings, Depends(current_settings)],
     cache: Annotated[ContentCache, Depends(current_cache)],
-    top_k: Annotated[int, Query(ge=1, description=TOP_K_DESCRIPTION)] = DEFAULT_TOP_K,
+    top_k: Annotated[int, Depends(checked_top_k)],
 ) -> schemas.BatchResponse:
-    top_k = resolve_top_k(top_k, "top_k" in request.query_params, model)
     status = model_warning(model)
     media_type = media_type_of(request)
     by_key = media_type == "application/json"

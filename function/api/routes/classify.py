@@ -5,14 +5,14 @@ from __future__ import annotations
 import asyncio
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query, Request, Response
+from fastapi import APIRouter, Depends, Request, Response
 
 from function.api import schemas, upload_schemas
 from function.api.dependencies import current_cache, current_model, current_settings
 from function.api.json_body import media_type_of, read_json
 from function.api.model_warning import model_warning, warning_headers
 from function.api.request_body import arrived_as_text, read_image
-from function.api.top_k import DEFAULT_TOP_K, TOP_K_DESCRIPTION, resolve_top_k
+from function.api.top_k import checked_top_k
 from function.cache.cached_scoring import score_with_cache
 from function.cache.content import ContentCache
 from function.inference.classifier import Classifier
@@ -54,9 +54,8 @@ async def classify(
     model: Annotated[Classifier, Depends(current_model)],
     settings: Annotated[Settings, Depends(current_settings)],
     cache: Annotated[ContentCache, Depends(current_cache)],
-    top_k: Annotated[int, Query(ge=1, description=TOP_K_DESCRIPTION)] = DEFAULT_TOP_K,
+    top_k: Annotated[int, Depends(checked_top_k)],
 ) -> schemas.ClassifyResponse:
-    top_k = resolve_top_k(top_k, "top_k" in request.query_params, model)
     details = request_state(request.scope["state"]).details
     if media_type_of(request) == "application/json":
         # Imported on first use: a deployment without S3 never loads the adapter (cold start).
