@@ -52,6 +52,8 @@ def test_handler_traces_each_invocation_with_the_shared_cold_start(model_dir: Pa
             **os.environ,
             "PYTHONPATH": str(REPO),
             "MODEL_DIR": str(model_dir),
+            # The same photo twice: without this the second is a cache hit, with no stages.
+            "CACHE_SIZE": "0",
             "AWS_LAMBDA_FUNCTION_NAME": "ClassifierFunction",
             "LAMBDA_TASK_ROOT": str(REPO),
             "POWERTOOLS_TRACE_DISABLED": "false",
