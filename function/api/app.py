@@ -105,8 +105,9 @@ if cors_origins := get_settings().cors_allowed_origins:
         CORSMiddleware,
         allow_origins=list(cors_origins),
         allow_methods=["GET", "POST"],
-        allow_headers=["content-type", "x-api-key", "x-request-id"],
-        expose_headers=["x-request-id"],
+        # Idempotency-Key: POST /jobs retries; the exposed headers are those a client reads.
+        allow_headers=["content-type", "x-api-key", "x-request-id", "idempotency-key"],
+        expose_headers=["x-request-id", "x-cache", "x-model-warning", "idempotent-replayed"],
     )
 app.add_middleware(ObservabilityMiddleware)
 

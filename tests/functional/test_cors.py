@@ -27,6 +27,11 @@ preflight = client.options("/classify", headers={
     "access-control-request-method": "POST",
     "access-control-request-headers": "content-type,x-api-key",
 })
+jobs_preflight = client.options("/jobs", headers={
+    "origin": "https://app.example.com",
+    "access-control-request-method": "POST",
+    "access-control-request-headers": "content-type,x-api-key,idempotency-key",
+})
 evil = client.get("/health", headers={"origin": "https://evil.example.net"})
 good = client.get("/health", headers={"origin": "https://app.example.com"})
 print(json.dumps({
@@ -36,6 +41,8 @@ print(json.dumps({
     "good_origin": good.headers.get("access-control-allow-origin"),
     "good_exposed": good.headers.get("access-control-expose-headers", ""),
     "evil_origin": evil.headers.get("access-control-allow-origin"),
+    "jobs_preflight_status": jobs_preflight.status_code,
+    "jobs_preflight_headers": jobs_preflight.headers.get("access-control-allow-headers", ""),
 }))
 """
 
@@ -64,8 +71,11 @@ def test_listed_origins_only(model_dir: Path) -> None:
     assert report["preflight_origin"] == "https://app.example.com"
     assert "x-api-key" in report["preflight_headers"].lower()
     assert report["good_origin"] == "https://app.example.com"
-    assert "x-request-id" in report["good_exposed"].lower()
+    exposed = {name.strip() for name in report["good_exposed"].lower().split(",")}
+    assert {"x-request-id", "x-cache", "x-model-warning", "idempotent-replayed"} <= exposed
     assert report["evil_origin"] is None
+    assert report["jobs_preflight_status"] == 200
+    assert "idempotency-key" in report["jobs_preflight_headers"].lower()
 
 
 def test_a_wildcard_origin_is_refused_at_startup(model_dir: Path) -> None:

@@ -102,9 +102,22 @@ def test_routes() -> None:
         ("POST", "/uploads"),
         ("OPTIONS", "/uploads"),
         ("POST", "/jobs"),
+        ("OPTIONS", "/jobs"),
         ("GET", "/jobs/{job_id}"),
+        ("OPTIONS", "/jobs/{job_id}"),
         ("GET", "/results"),
+        ("OPTIONS", "/results"),
     }
+
+
+def test_every_keyed_route_has_an_open_preflight_and_nothing_else_is_open() -> None:
+    """Browsers send CORS preflights without the API key; only those and /health skip it."""
+    routes = events()
+    open_routes = {route for route, properties in routes.items() if "Auth" in properties}
+    keyed_paths = {path for (method, path) in routes if (method, path) not in open_routes}
+    assert open_routes == {("GET", "/health")} | {("OPTIONS", path) for path in keyed_paths}
+    for route in open_routes:
+        assert routes[route]["Auth"] == {"ApiKeyRequired": False}
 
 
 def test_timeout_stays_below_api_gateways_integration_timeout() -> None:
