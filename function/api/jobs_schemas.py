@@ -6,7 +6,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from function.api.schemas import ModelRef, PredictionOut
+from function.api.schemas import ModelRef, ModelStatus, PredictionOut
 from function.api.upload_schemas import error
 
 MAX_JOB_IMAGES = 1000
@@ -22,7 +22,9 @@ class JobRequest(BaseModel):
         description=f"1 to {MAX_JOB_IMAGES} keys under UPLOAD_PREFIX (from POST /uploads) or "
         "INCOMING_PREFIX. Each is checked like a /classify key when the worker reads it."
     )
-    top_k: int = Field(5, ge=1, le=1000, description="How many classes per image.")
+    top_k: int = Field(
+        5, ge=1, description="How many classes per image: 1 to the model's `num_classes`."
+    )
 
 
 # Read by the route itself (one size limit, errors in the service's shape), declared here.
@@ -53,7 +55,7 @@ class JobEntry(BaseModel):
     error: EntryError | None = Field(None, description="When failed; never retried.")
 
 
-class JobStatus(BaseModel):
+class JobStatus(ModelStatus):
     job_id: str
     status: Literal["queued", "running", "done"] = Field(
         description="queued: nothing counted yet; running: some images counted; done: all."
@@ -67,7 +69,7 @@ class JobStatus(BaseModel):
     )
 
 
-class ObjectResult(BaseModel):
+class ObjectResult(ModelStatus):
     s3_key: str
     predictions: list[PredictionOut] | None = Field(None, description="When classified.")
     error: EntryError | None = Field(None, description="Why it could not be classified.")

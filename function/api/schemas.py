@@ -32,7 +32,9 @@ class PredictionOut(BaseModel):
 
 class ModelRef(BaseModel):
     name: str = Field(examples=["resnet18-int8"])
-    version: str = Field(description="First 12 hex digits of the sha256 of model.pt.")
+    version: str = Field(
+        description="First 12 hex digits of the sha256 of the model file (model.pt or model.onnx)."
+    )
 
     @classmethod
     def of(cls, model: Classifier) -> ModelRef:

@@ -12,7 +12,7 @@ from typing import Literal
 
 import numpy as np
 
-from function.cache.content import ContentCache, cache_key
+from function.cache.content import ContentCache, cache_key, decode_variant
 from function.inference.classifier import Classifier
 from function.inference.model_thread import run_on_model_thread
 from function.inference.scoring import score_images
@@ -35,7 +35,10 @@ async def score_with_cache(
     cache: ContentCache,
     details: RequestDetails,
 ) -> list[Scored]:
-    keys = [cache_key(data, model.version) for data in images]
+    variant = decode_variant(
+        model.preprocessing, settings.allowed_formats, settings.max_image_pixels
+    )
+    keys = [cache_key(data, model.version, variant) for data in images]
     num_classes = len(model.labels)
 
     def lookup() -> list[np.ndarray | None]:

@@ -25,8 +25,17 @@ if TYPE_CHECKING:
 DTYPE = np.dtype("<f4")
 
 
-def cache_key(data: bytes, model_version: str) -> str:
-    return f"cache#{hashlib.sha256(data).hexdigest()}#{model_version}"
+def cache_key(data: bytes, model_version: str, variant: str = "") -> str:
+    """`variant` names whatever else decides the answer (decode_variant): without it, a hit
+    could skip limits tightened since, or preprocessing changed with the same weights."""
+    suffix = f"#{variant}" if variant else ""
+    return f"cache#{hashlib.sha256(data).hexdigest()}#{model_version}{suffix}"
+
+
+def decode_variant(preprocessing: object, allowed_formats: tuple[str, ...], max_pixels: int) -> str:
+    """A short fingerprint of the preprocessing and the decode limits."""
+    record = repr((preprocessing, sorted(allowed_formats), max_pixels)).encode()
+    return hashlib.sha256(record).hexdigest()[:12]
 
 
 @dataclass

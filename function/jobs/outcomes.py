@@ -43,6 +43,7 @@ class Outcome:
 class OutcomeWriter:
     table: str
     ttl_days: int
+    model_version: str
 
     def record(self, job_id: str, index: int, s3_key: str, outcome: Outcome) -> bool:
         """Record the outcome and count it; False when it was recorded before (a redelivery)."""
@@ -125,13 +126,21 @@ class OutcomeWriter:
         }
         if probabilities is not None:
             item["probabilities"] = {"B": np.ascontiguousarray(probabilities, DTYPE).tobytes()}
+            # Probabilities mean something only with the labels of the model that made them.
+            item["model_version"] = {"S": self.model_version}
         else:
             item.update(outcome.attributes())
         client("dynamodb").put_item(TableName=self.table, Item=item)
 
 
-def read_object(table: str, s3_key: str) -> np.ndarray | dict[str, str] | None:
-    """A dropped object's probabilities, its error {code, message}, or None while pending."""
+def read_object(
+    table: str, s3_key: str, model_version: str, num_classes: int
+) -> np.ndarray | dict[str, str] | None:
+    """A dropped object's probabilities, its error {code, message}, or None while pending.
+
+    Probabilities from another model version (a redeploy within JOB_TTL_DAYS) count as
+    pending: ranked with this model's labels they would name the wrong classes.
+    """
     item = (
         client("dynamodb")
         .get_item(TableName=table, Key={"pk": {"S": object_pk(s3_key)}})
@@ -140,5 +149,9 @@ def read_object(table: str, s3_key: str) -> np.ndarray | dict[str, str] | None:
     if item is None or int(item[TTL_ATTRIBUTE]["N"]) <= time.time():
         return None
     if "probabilities" in item:
-        return np.frombuffer(bytes(item["probabilities"]["B"]), dtype=DTYPE)
+        blob = bytes(item["probabilities"]["B"])
+        version = item.get("model_version", {}).get("S")
+        if version != model_version or len(blob) != num_classes * DTYPE.itemsize:
+            return None
+        return np.frombuffer(blob, dtype=DTYPE)
     return {"code": item["error_code"]["S"], "message": item["error_message"]["S"]}

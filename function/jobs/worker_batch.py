@@ -39,7 +39,7 @@ def handle(
     started = time.perf_counter()
     details = RequestDetails(messages=len(event.get("Records", [])))
     plan = _plan(event.get("Records", []), model, settings, cache, details)
-    writer = OutcomeWriter(settings.results_table, settings.job_ttl_days)
+    writer = OutcomeWriter(settings.results_table, settings.job_ttl_days, model.version)
     counts = {"succeeded": 0, "failed": 0, "duplicates": 0}
 
     def settle(record: SQSRecord) -> None:

@@ -13,7 +13,7 @@ from test_observability import emf_documents, log_lines, summary_line
 
 from function.api.dependencies import current_cache, current_model
 from function.aws import clients
-from function.cache.content import get_content_cache
+from function.cache.content import decode_variant, get_content_cache
 from function.shared.settings import get_settings
 
 JPEG = photo_bytes("coffee")
@@ -117,8 +117,11 @@ def test_cache_size_zero_turns_memory_off(monkeypatch) -> None:
 
 def test_dynamodb_item_layout_and_ttl(client, s3_app, handler_module) -> None:
     classify(client)
-    version = handler_module.get_classifier().version
-    pk = f"cache#{hashlib.sha256(JPEG).hexdigest()}#{version}"
+    model, settings = handler_module.get_classifier(), get_settings()
+    variant = decode_variant(
+        model.preprocessing, settings.allowed_formats, settings.max_image_pixels
+    )
+    pk = f"cache#{hashlib.sha256(JPEG).hexdigest()}#{model.version}#{variant}"
     item = s3_app.dynamodb.get_item(TableName=TABLE, Key={"pk": {"S": pk}})["Item"]
     assert len(item["value"]["B"]) == 4000  # 1000 float32 probabilities
     assert 55 <= int(item["expires_at"]["N"]) - time.time() <= 61  # make_cache's 60 s TTL
@@ -149,3 +152,17 @@ def test_dynamodb_down_fails_open(client, s3_app, log_lines, capsys, monkeypatch
     assert code in warnings[0]["cause"]
     (metrics,) = [d for d in emf_documents(capsys.readouterr().out) if "Requests" in d]
     assert metrics["CacheErrors"] == [2.0]
+
+
+def test_a_hit_never_skips_limits_tightened_since(client, memory_cache, handler_module) -> None:
+    """The decode limits and the preprocessing are part of the key: a JPEG cached while JPEG
+    was accepted is refused like any other once ALLOWED_FORMATS leaves it out."""
+    from function.api.dependencies import current_settings
+
+    assert classify(client).headers["x-cache"] == "miss"
+    assert classify(client).headers["x-cache"] == "hit"
+    png_only = get_settings().model_copy(update={"allowed_formats": ("PNG",)})
+    client.app.dependency_overrides[current_settings] = lambda: png_only
+    refused = client.post("/classify", content=JPEG, headers=RAW)
+    assert refused.status_code == 415, refused.text
+    assert refused.json()["error"]["code"] == "unsupported_image_format"

@@ -6,7 +6,7 @@ import io
 import json
 
 import pytest
-from aws_fixtures import BUCKET, aws, make_cache
+from aws_fixtures import BUCKET, TABLE, aws, make_cache
 from botocore.exceptions import ClientError
 from botocore.response import StreamingBody
 from botocore.stub import Stubber
@@ -52,8 +52,11 @@ def test_a_job_runs_end_to_end_through_the_templates_worker(client, jobs_aws) ->
 
     assert jobs_aws.drain(worker_handler(), batch_size=10) == []
 
-    job = client.get(f"/jobs/{job_id}").json()
+    status = client.get(f"/jobs/{job_id}")
+    job = status.json()
     assert (job["status"], job["total"], job["succeeded"], job["failed"]) == ("done", 5, 3, 2)
+    assert job["production_ready"] is False  # random test weights, said as on /classify
+    assert status.headers["x-model-warning"] == job["warning"]
     assert [entry["s3_key"] for entry in job["results"]] == keys
     for key, entry in zip(keys[:3], job["results"], strict=False):
         expected = fresh_predictions(client, params={"top_k": 3}, json={"s3_key": key})
@@ -174,6 +177,9 @@ def test_objects_dropped_into_incoming_are_classified(client, jobs_aws) -> None:
 
     found = client.get("/results", params={"s3_key": key, "top_k": 2})
     assert found.status_code == 200, found.text
+    # The test model has random weights: the stored result says so, like /classify.
+    assert found.json()["production_ready"] is False
+    assert found.headers["x-model-warning"] == found.json()["warning"]
     expected = fresh_predictions(
         client,
         params={"top_k": 2},
@@ -183,6 +189,17 @@ def test_objects_dropped_into_incoming_are_classified(client, jobs_aws) -> None:
     assert_same_predictions(found.json()["predictions"], expected)
     failed = client.get("/results", params={"s3_key": "incoming/notes.txt"}).json()
     assert failed["error"]["code"] == "unsupported_image_format"
+    too_many = client.get("/results", params={"s3_key": key, "top_k": 1001})
+    assert too_many.status_code == 422  # bounded by the model's 1000 classes
+
+    # Probabilities stored by another model version would be ranked with the wrong labels.
+    table = TABLE
+    item = jobs_aws.aws.dynamodb.get_item(TableName=table, Key={"pk": {"S": f"object#{key}"}})
+    stale = {**item["Item"], "model_version": {"S": "another-model"}}
+    jobs_aws.aws.dynamodb.put_item(TableName=table, Item=stale)
+    gone = client.get("/results", params={"s3_key": key})
+    assert gone.status_code == 404
+    assert "earlier model" in gone.json()["error"]["message"]
 
 
 def test_a_throttled_result_write_fails_only_its_message(client, jobs_aws) -> None:

@@ -11,9 +11,12 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Header, Query, Request, Response
 
 from function.api import jobs_schemas as schemas
-from function.api.dependencies import current_settings
+from function.api.dependencies import current_model, current_settings
 from function.api.json_body import read_json
+from function.api.model_warning import model_warning, warning_headers
 from function.api.schemas import PredictionOut
+from function.api.top_k import resolve_top_k
+from function.inference.classifier import Classifier
 from function.jobs.keys import PAGE_SIZE, is_job_id
 from function.shared import errors
 from function.shared.request_state import request_state
@@ -37,6 +40,7 @@ IDEMPOTENCY_KEY = re.compile(r"[A-Za-z0-9._:-]{1,255}")
 async def create_job(
     request: Request,
     response: Response,
+    model: Annotated[Classifier, Depends(current_model)],
     settings: Annotated[Settings, Depends(current_settings)],
     idempotency_key: Annotated[
         str | None,
@@ -55,12 +59,13 @@ async def create_job(
         raise errors.TooManyImages(f"A job holds at most {schemas.MAX_JOB_IMAGES} images.")
     for index, key in enumerate(body.s3_keys):
         check_key(index, key)
+    top_k = resolve_top_k(body.top_k, "top_k" in body.model_fields_set, model)
     idempotency = None
     if idempotency_key is not None:
         if not IDEMPOTENCY_KEY.fullmatch(idempotency_key):
             raise errors.InvalidParameter("Idempotency-Key: 1-255 of A-Z a-z 0-9 . _ : -")
         idempotency = (_caller(request), idempotency_key)
-    submitted = await asyncio.to_thread(submit, store, queue, body.s3_keys, body.top_k, idempotency)
+    submitted = await asyncio.to_thread(submit, store, queue, body.s3_keys, top_k, idempotency)
     details = request_state(request.scope["state"]).details
     details["job_id"], details["replayed"] = submitted.job_id, submitted.replayed
     details["images"] = len(body.s3_keys)
@@ -89,7 +94,9 @@ async def create_job(
 )
 async def get_job(
     request: Request,
+    response: Response,
     job_id: str,
+    model: Annotated[Classifier, Depends(current_model)],
     settings: Annotated[Settings, Depends(current_settings)],
     next_token: Annotated[str | None, Query(max_length=64)] = None,
 ) -> schemas.JobStatus:
@@ -110,7 +117,11 @@ async def get_job(
     details = request_state(request.scope["state"]).details
     details["job_id"], details["page"] = job_id, page
     more = (page + 1) * PAGE_SIZE < job.total
+    status = model_warning(model)
+    warning_headers(response, status)
     return schemas.JobStatus(
+        production_ready=status.production_ready,
+        warning=status.warning,
         job_id=job_id,
         status=job.status,
         total=job.total,

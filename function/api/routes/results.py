@@ -5,11 +5,13 @@ from __future__ import annotations
 import asyncio
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import APIRouter, Depends, Query, Request, Response
 
 from function.api import jobs_schemas as schemas
 from function.api.dependencies import current_model, current_settings
+from function.api.model_warning import model_warning, warning_headers
 from function.api.schemas import ModelRef, PredictionOut
+from function.api.top_k import checked_top_k
 from function.inference.classifier import Classifier
 from function.inference.scoring import rank
 from function.shared import errors
@@ -32,10 +34,11 @@ router = APIRouter()
 )
 async def get_result(
     request: Request,
+    response: Response,
     model: Annotated[Classifier, Depends(current_model)],
     settings: Annotated[Settings, Depends(current_settings)],
     s3_key: Annotated[str, Query(max_length=1024, description="e.g. incoming/photo.jpg")],
-    top_k: Annotated[int, Query(ge=1, le=1000, description="How many classes to return.")] = 5,
+    top_k: Annotated[int, Depends(checked_top_k)],
 ) -> schemas.ObjectResult:
     from function.api.jobs_config import job_store, store_errors  # on first use (cold start)
     from function.aws.s3 import incoming_store
@@ -45,12 +48,25 @@ async def get_result(
     incoming_store(settings).check_key(s3_key)
     request_state(request.scope["state"]).details["s3_key"] = s3_key
     with store_errors():
-        found = await asyncio.to_thread(read_object, store.table, s3_key)
-    if found is None:
-        raise errors.ResultNotFound(f"No result for '{s3_key}' yet: retry in a few seconds.")
-    if isinstance(found, dict):
-        return schemas.ObjectResult(
-            s3_key=s3_key, error=schemas.EntryError(**found), model=ModelRef.of(model)
+        found = await asyncio.to_thread(
+            read_object, store.table, s3_key, model.version, model.num_classes
         )
-    predictions = [PredictionOut.of(p) for p in rank(found, model.labels, top_k)]
-    return schemas.ObjectResult(s3_key=s3_key, predictions=predictions, model=ModelRef.of(model))
+    if found is None:
+        raise errors.ResultNotFound(
+            f"No result for '{s3_key}' from this model yet: retry in a few seconds, or drop the "
+            "image again if an earlier model classified it."
+        )
+    status = model_warning(model)
+    warning_headers(response, status)
+    if isinstance(found, dict):
+        error, predictions = schemas.EntryError(**found), None
+    else:
+        error, predictions = None, [PredictionOut.of(p) for p in rank(found, model.labels, top_k)]
+    return schemas.ObjectResult(
+        s3_key=s3_key,
+        predictions=predictions,
+        error=error,
+        model=ModelRef.of(model),
+        production_ready=status.production_ready,
+        warning=status.warning,
+    )
