@@ -1,27 +1,18 @@
-"""Image bytes to predictions: decode, preprocess, infer, timing each stage.
+"""Image bytes to a model input: decode, then preprocess, timing each stage.
 
-Runs on the model thread (see model_thread.py); callers hop there once per request.
+Runs on the model thread (see model_thread.py), inside function/inference/scoring.py, which
+stacks the inputs of a request into one batch.
 """
 
 from __future__ import annotations
 
 import numpy as np
 
-from function.inference.classifier import Classifier, Prediction
 from function.inference.decode import load_rgb, open_image
 from function.inference.preprocess import Preprocessing, to_model_input
 from function.shared.observability import stage
 from function.shared.request_state import RequestDetails
 from function.shared.settings import Settings
-
-
-def classify_bytes(
-    data: bytes, top_k: int, model: Classifier, settings: Settings, details: RequestDetails
-) -> list[Prediction]:
-    """Decode, preprocess and infer, recording each step's time and the image size."""
-    batch = prepare_image(data, model.preprocessing, settings, details)[None]
-    with stage(details, "inference"):
-        return model.predict(batch, top_k)[0]
 
 
 def prepare_image(
