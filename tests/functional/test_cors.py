@@ -6,13 +6,12 @@ interpreter with its own environment.
 
 from __future__ import annotations
 
-import json
 import os
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
+from probes import probe_json
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -52,10 +51,7 @@ def probe(model_dir: Path, origins: str | None) -> dict:
     env.pop("CORS_ALLOWED_ORIGINS", None)
     if origins is not None:
         env["CORS_ALLOWED_ORIGINS"] = origins
-    result = subprocess.run(
-        [sys.executable, "-c", PROBE], cwd=REPO, env=env, capture_output=True, text=True, check=True
-    )
-    return json.loads(result.stdout.strip().splitlines()[-1])
+    return probe_json(PROBE, env)
 
 
 def test_no_cors_headers_by_default(model_dir: Path) -> None:

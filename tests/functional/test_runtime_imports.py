@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-import json
 import os
 import subprocess
 import sys
 from pathlib import Path
+
+from probes import probe_json
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -22,10 +23,7 @@ print(json.dumps({
 
 def test_handler_import_pulls_in_no_build_time_code(model_dir: Path) -> None:
     env = {**os.environ, "MODEL_DIR": str(model_dir)}
-    result = subprocess.run(
-        [sys.executable, "-c", PROBE], cwd=REPO, env=env, capture_output=True, text=True, check=True
-    )
-    report = json.loads(result.stdout.strip().splitlines()[-1])
+    report = probe_json(PROBE, env)
     modules = set(report["modules"])
     assert report["handler_callable"]
     assert "torch" in modules  # sanity: the probe really loaded the model
@@ -88,9 +86,7 @@ def test_the_heif_plugin_is_imported_by_the_first_heif_request_only(model_dir, t
     (tmp_path / "a.jpg").write_bytes(photo_bytes("chelsea"))
     (tmp_path / "a.heic").write_bytes(heic_photo())
     env = {**os.environ, "MODEL_DIR": str(model_dir)}
-    command = [sys.executable, "-c", HEIF_PROBE, str(tmp_path / "a.jpg"), str(tmp_path / "a.heic")]
-    result = subprocess.run(command, cwd=REPO, env=env, capture_output=True, text=True, check=True)
-    seen = json.loads(result.stdout.strip().splitlines()[-1])
+    seen = probe_json(HEIF_PROBE, env, str(tmp_path / "a.jpg"), str(tmp_path / "a.heic"))
     assert seen == {
         "init": False,
         "after_jpeg": False,
@@ -113,15 +109,7 @@ def test_boto3_waits_for_the_first_s3_request(model_dir: Path, tmp_path: Path) -
         "AWS_SECRET_ACCESS_KEY": "testing",
         "AWS_DEFAULT_REGION": "us-east-1",
     }
-    result = subprocess.run(
-        [sys.executable, "-c", BOTO3_PROBE, str(image)],
-        cwd=REPO,
-        env=env,
-        capture_output=True,
-        text=True,
-        check=True,
-    )
-    seen = json.loads(result.stdout.strip().splitlines()[-1])
+    seen = probe_json(BOTO3_PROBE, env, str(image))
     assert seen == {"after_import": False, "after_classify": False, "after_uploads": True}
 
 
@@ -150,15 +138,7 @@ print(json.dumps({"modules": sorted(sys.modules), "handler": callable(function.w
 
 def test_the_worker_imports_no_web_framework_and_no_torchvision(model_dir: Path) -> None:
     env = {**os.environ, "MODEL_DIR": str(model_dir)}
-    result = subprocess.run(
-        [sys.executable, "-c", WORKER_PROBE],
-        cwd=REPO,
-        env=env,
-        capture_output=True,
-        text=True,
-        check=True,
-    )
-    report = json.loads(result.stdout.strip().splitlines()[-1])
+    report = probe_json(WORKER_PROBE, env)
     roots = {name.split(".")[0] for name in report["modules"]}
     assert report["handler"]
     assert "torch" in roots  # sanity: the probe really loaded the model

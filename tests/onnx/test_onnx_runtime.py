@@ -6,12 +6,11 @@ import base64
 import hashlib
 import json
 import os
-import subprocess
-import sys
 from pathlib import Path
 
 import numpy as np
 import pytest
+from probes import probe_json
 
 from function.inference.classifier import Classifier
 from function.inference.decode import decode_image
@@ -48,15 +47,7 @@ def test_metadata_names_the_format_and_hashes_the_onnx_file(onnx_model_dir: Path
 def test_handler_serves_onnx_without_importing_torch(onnx_model_dir: Path) -> None:
     env = {**os.environ, "MODEL_DIR": str(onnx_model_dir)}
     env.pop("POWERTOOLS_DEV", None)
-    result = subprocess.run(
-        [sys.executable, "-c", PROBE, str(EVENT)],
-        cwd=REPO,
-        env=env,
-        capture_output=True,
-        text=True,
-        check=True,
-    )
-    report = json.loads(result.stdout.strip().splitlines()[-1])
+    report = probe_json(PROBE, env, str(EVENT))
     modules = set(report["modules"])
     assert "onnxruntime" in modules  # sanity: the probe really ran the ONNX model
     loaded_torch = {m for m in modules if m.split(".")[0] in ("torch", "torchvision")}

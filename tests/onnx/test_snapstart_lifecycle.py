@@ -5,11 +5,10 @@ from __future__ import annotations
 
 import json
 import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
+from probes import probe_json, run_python
 
 REPO = Path(__file__).resolve().parents[2]
 EVENT = REPO / "events" / "classify-rest-multipart.json"
@@ -65,14 +64,7 @@ def format_model_dir(request: pytest.FixtureRequest) -> Path:
 def test_snapshot_then_restore_serves_clean_requests(format_model_dir: Path) -> None:
     env = {**os.environ, "MODEL_DIR": str(format_model_dir), "TORCH_THREADS": "1"}
     env.pop("POWERTOOLS_DEV", None)
-    result = subprocess.run(
-        [sys.executable, "-c", PROBE, str(EVENT)],
-        cwd=REPO,
-        env=env,
-        capture_output=True,
-        text=True,
-        check=True,
-    )
+    result = run_python(PROBE, env, str(EVENT))
     before, _, after = result.stdout.partition("--- snapshot ---")
     assert '"message":"request"' not in before, "warm-up must not look like a request"
     report = json.loads(after.strip().splitlines()[-1])
@@ -112,13 +104,5 @@ print(json.dumps({"hooks": [len(library.before), len(library.after)],
 
 def test_the_worker_registers_the_same_hooks(format_model_dir: Path) -> None:
     env = {**os.environ, "MODEL_DIR": str(format_model_dir), "TORCH_THREADS": "1"}
-    result = subprocess.run(
-        [sys.executable, "-c", WORKER_PROBE],
-        cwd=REPO,
-        env=env,
-        capture_output=True,
-        text=True,
-        check=True,
-    )
-    report = json.loads(result.stdout.strip().splitlines()[-1])
+    report = probe_json(WORKER_PROBE, env)
     assert report == {"hooks": [1, 1], "warmed_up": True, "threads": 1}
