@@ -6,8 +6,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from function.api.schemas import ModelRef, ModelStatus, PredictionOut
-from function.api.upload_schemas import error
+from function.api.schemas import ModelRef, ModelStatus, PredictionOut, error
 
 MAX_BATCH_IMAGES = 16
 

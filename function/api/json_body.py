@@ -7,6 +7,7 @@ from typing import TypeVar
 from fastapi import Request
 from pydantic import BaseModel, ValidationError
 
+from function.api import media_types
 from function.api.request_body import read_body
 from function.shared import errors
 
@@ -28,4 +29,4 @@ async def read_json(request: Request, model: type[M], max_bytes: int = MAX_JSON_
 
 
 def media_type_of(request: Request) -> str:
-    return request.headers.get("content-type", "").split(";")[0].strip().lower()
+    return media_types.media_type_of(request.headers.get("content-type", ""))

@@ -77,17 +77,17 @@ class ErrorResponse(BaseModel):
     error: ErrorBody
 
 
-def _error(description: str) -> dict[str, Any]:
+def error(description: str) -> dict[str, Any]:
     return {"model": ErrorResponse, "description": description}
 
 
 CLASSIFY_ERRORS: dict[int | str, dict[str, Any]] = {
-    400: _error("Malformed request: empty body, missing 'image' field, broken multipart."),
-    413: _error("payload_too_large or image_too_many_pixels."),
-    415: _error("unsupported_media_type or unsupported_image_format."),
-    422: _error("invalid_parameter, image_truncated or image_decode_error."),
-    500: _error("internal_error: a bug on our side; the body never carries a traceback."),
-    503: _error("model_unavailable."),
+    400: error("Malformed request: empty body, missing 'image' field, broken multipart."),
+    413: error("payload_too_large or image_too_many_pixels."),
+    415: error("unsupported_media_type or unsupported_image_format."),
+    422: error("invalid_parameter, image_truncated or image_decode_error."),
+    500: error("internal_error: a bug on our side; the body never carries a traceback."),
+    503: error("model_unavailable."),
 }
 
 MODEL_WARNING_HEADER = {

@@ -6,7 +6,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from function.api.schemas import ErrorResponse
+from function.api.schemas import error
 
 
 class ClassifyByKey(BaseModel):
@@ -27,10 +27,6 @@ class UploadResponse(BaseModel):
     upload: PresignedPost
     expires_in: int = Field(description="Seconds the presigned POST stays valid.")
     max_bytes: int = Field(description="Largest file S3 will accept for this key.")
-
-
-def error(description: str) -> dict[str, Any]:
-    return {"model": ErrorResponse, "description": description}
 
 
 X_CACHE_HEADER = {
