@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from function.aws.clients import client
 
 TTL_ATTRIBUTE = "expires_at"
+DAY_SECONDS = 86_400
 # The table as template.yaml declares it; tests and `make run AWS=local` create it from this.
 TABLE_SCHEMA = {
     "KeySchema": [{"AttributeName": "pk", "KeyType": "HASH"}],

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from function.aws.s3 import image_store, incoming_store
+from function.aws.sources import source_store
 from function.cache.cached_scoring import score_with_cache
 from function.cache.content import ContentCache
 from function.inference.classifier import Classifier
@@ -75,7 +76,9 @@ def _read(item: WorkItem, settings: Settings) -> bytes | Result:
     uploaded = item.s3_key.startswith(settings.upload_prefix)
     store = image_store(settings) if uploaded else incoming_store(settings)
     try:
-        if item.bucket not in (None, settings.images_bucket):
+        if item.listed:  # found by listing a prefix: any key, in an allowed bucket
+            store = source_store(settings, item.bucket or settings.images_bucket)
+        elif item.bucket not in (None, settings.images_bucket):
             raise errors.InvalidS3Key(f"The bucket '{item.bucket}' is not IMAGES_BUCKET.")
         return store.read(item.s3_key)
     except errors.StorageUnavailable as exc:

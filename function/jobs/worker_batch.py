@@ -1,6 +1,8 @@
-"""An SQS batch from start to end: parse every message, do all the images at once, then let
-Powertools' BatchProcessor settle each message, so that only the messages whose images met
-a transient error are reported as failures (ReportBatchItemFailures) and delivered again.
+"""An SQS batch from start to end: parse every message, do all the images at once, record
+each job's chunks in one transaction per job, then let Powertools' BatchProcessor settle
+each message, so that only the messages whose images met a transient error are reported as
+failures (ReportBatchItemFailures) and delivered again. A job's own steps (list a page,
+export) are messages of the same queue, run as they are settled.
 """
 
 from __future__ import annotations
@@ -15,22 +17,23 @@ from aws_lambda_powertools.utilities.batch import (
 )
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 
+from function.aws.queue import WorkQueue
 from function.cache.content import ContentCache
 from function.inference.classifier import Classifier
 from function.jobs import batch_work
 from function.jobs.batch_work import Done
+from function.jobs.job_commit import record_chunks
+from function.jobs.ledger import Ledger
 from function.jobs.messages import WorkItem, parse_body
 from function.jobs.outcomes import OutcomeWriter
+from function.jobs.steps import run_step
+from function.jobs.tasks import Task, parse_task
 from function.jobs.worker_metrics import emit_batch_metrics
 from function.shared.observability import logger
 from function.shared.request_state import RequestDetails
 from function.shared.settings import Settings
 
-# A batch in which every message fails is reported like any other, not raised: SQS then
-# redelivers exactly the listed messages either way, and the log shows one line per batch.
-_processor = BatchProcessor(EventType.SQS, raise_on_entire_batch_failure=False)
-
-Planned = list[tuple[WorkItem, batch_work.Result]] | Exception
+Planned = list[tuple[WorkItem, batch_work.Result]] | Task | Exception
 
 
 def handle(
@@ -40,19 +43,32 @@ def handle(
     details = RequestDetails(messages=len(event.get("Records", [])))
     plan = _plan(event.get("Records", []), model, settings, cache, details)
     writer = OutcomeWriter(settings.results_table, settings.job_ttl_days, model.version)
-    counts = {"succeeded": 0, "failed": 0, "duplicates": 0}
+    images = {mid: planned for mid, planned in plan.items() if isinstance(planned, list)}
+    ledger = Ledger(settings.results_table, settings.job_ttl_days, model.version)
+    queue = WorkQueue(settings.jobs_queue_url) if settings.jobs_queue_url else None
+    recorded = record_chunks(images, ledger, queue)
+    counts = {"succeeded": 0, "failed": 0, "duplicates": recorded.duplicates}
 
     def settle(record: SQSRecord) -> None:
         planned = plan[record.message_id]
         if isinstance(planned, Exception):
             raise planned
+        if not isinstance(planned, list):
+            run_step(planned, model, settings)
+            return
+        if record.message_id in recorded.failures:
+            raise recorded.failures[record.message_id]
         for item, result in planned:
             if isinstance(result, Exception):
                 raise result
             _write(item, result, writer, counts)
 
-    answer: dict[str, Any] = dict(process_partial_response(event, settle, _processor, context))
-    for failure in _processor.fail_messages:
+    # A batch in which every message fails is reported like any other, not raised: SQS then
+    # redelivers exactly the listed messages either way, and the log shows one line per batch.
+    # One processor per batch: it keeps the batch's state, and local workers run in threads.
+    processor = BatchProcessor(EventType.SQS, raise_on_entire_batch_failure=False)
+    answer: dict[str, Any] = dict(process_partial_response(event, settle, processor, context))
+    for failure in processor.fail_messages:
         logger.warning(
             "message failed; SQS will deliver it again",
             extra={"message_id": getattr(failure, "message_id", None)},
@@ -78,6 +94,10 @@ def _plan(
     items: list[tuple[str, WorkItem]] = []
     for record in records:
         try:
+            task = parse_task(record["body"])
+            if task is not None:
+                plan[record["messageId"]] = task
+                continue
             items += [(record["messageId"], item) for item in parse_body(record["body"])]
             plan[record["messageId"]] = []
         except ValueError as exc:
@@ -87,7 +107,7 @@ def _plan(
         results = batch_work.process([item for _, item in items], model, settings, cache, details)
     except Exception as exc:  # the model itself failed: every message is retried
         logger.exception("batch failed")
-        return {record["messageId"]: exc for record in records}
+        return {m: exc if isinstance(p, list) else p for m, p in plan.items()}
     for (message_id, item), result in zip(items, results, strict=True):
         planned = plan[message_id]
         assert isinstance(planned, list)
@@ -96,13 +116,10 @@ def _plan(
 
 
 def _write(item: WorkItem, result: Done, writer: OutcomeWriter, counts: dict[str, int]) -> None:
+    """Count an image (a job's chunk was recorded before), writing a dropped object's result."""
     succeeded = result.outcome.predictions is not None
     if item.job_id is None:
         writer.put_object(item.s3_key, result.probabilities, result.outcome)
-    elif not writer.record(item.job_id, item.index, item.s3_key, result.outcome):
-        counts["duplicates"] += 1
-        writer.finish_if_complete(item.job_id)  # the earlier delivery may have stopped short
-        return
     counts["succeeded" if succeeded else "failed"] += 1
     if not succeeded:
         logger.info(

@@ -32,10 +32,12 @@ IDEMPOTENCY_KEY = re.compile(r"[A-Za-z0-9._:-]{1,255}")
     response_model=schemas.JobAccepted,
     responses=schemas.JOB_ERRORS,
     openapi_extra=schemas.JOB_REQUEST_BODY,
-    summary="Classify up to 1000 images from S3, asynchronously",
-    description="Queues one message per key for the worker and answers at once. Poll "
-    "`status_url`. Send an `Idempotency-Key` header to make retries safe: the same key and "
-    "request return the same job.",
+    summary="Classify up to 1000 images, or a whole S3 prefix, asynchronously",
+    description="Answers at once: `s3_keys` are queued in chunks, an `s3_prefix` is listed by "
+    "the worker page by page (`status: listing`, `total: null` until it ends). Poll "
+    "`status_url`; when `done`, `export` links to every result as JSONL and CSV. Send an "
+    "`Idempotency-Key` header to make retries safe: the same key and request return the "
+    "same job.",
 )
 async def create_job(
     request: Request,
@@ -49,37 +51,52 @@ async def create_job(
 ) -> schemas.JobAccepted:
     # The AWS adapters load on the first jobs request, not with the app (cold start).
     from function.api.jobs_config import job_store, keys_checker, store_errors, work_queue
-    from function.jobs.submit import submit
+    from function.aws.sources import check_bucket
+    from function.jobs.submit import submit, submit_prefix
 
     store, queue, check_key = job_store(settings), work_queue(settings), keys_checker(settings)
     body = await read_json(request, schemas.JobRequest, schemas.MAX_JOB_JSON_BYTES)
-    if not body.s3_keys:
-        raise errors.NoImages("s3_keys is empty: a job needs at least one key.")
-    if len(body.s3_keys) > schemas.MAX_JOB_IMAGES:
+    prefix_job = body.s3_prefix is not None or body.bucket is not None
+    if prefix_job and (body.s3_keys is not None or body.s3_prefix is None):
+        raise errors.InvalidJobRequest()
+    if body.s3_prefix is not None:
+        if not 1 <= len(body.s3_prefix.encode()) <= schemas.MAX_PREFIX_BYTES:
+            raise errors.InvalidS3Prefix()
+        bucket = check_bucket(settings, body.bucket or settings.images_bucket)
+    elif not body.s3_keys:
+        raise errors.NoImages("s3_keys is empty: a job needs at least one key (or s3_prefix).")
+    elif len(body.s3_keys) > schemas.MAX_JOB_IMAGES:
         raise errors.TooManyImages(f"A job holds at most {schemas.MAX_JOB_IMAGES} images.")
-    for index, key in enumerate(body.s3_keys):
-        check_key(index, key)
+    else:
+        for index, key in enumerate(body.s3_keys):
+            check_key(index, key)
     top_k = resolve_top_k(body.top_k, "top_k" in body.model_fields_set, model)
     idempotency = None
     if idempotency_key is not None:
         if not IDEMPOTENCY_KEY.fullmatch(idempotency_key):
             raise errors.InvalidParameter("Idempotency-Key: 1-255 of A-Z a-z 0-9 . _ : -")
         idempotency = (_caller(request), idempotency_key)
-    submitted = await asyncio.to_thread(submit, store, queue, body.s3_keys, top_k, idempotency)
+    if body.s3_prefix is not None:
+        args = (store, queue, bucket, body.s3_prefix, top_k, idempotency)
+        submitted = await asyncio.to_thread(submit_prefix, *args)
+        status, total = "listing", None
+    else:
+        assert body.s3_keys is not None
+        submitted = await asyncio.to_thread(submit, store, queue, body.s3_keys, top_k, idempotency)
+        status, total = "queued", len(body.s3_keys)
     details = request_state(request.scope["state"]).details
     details["job_id"], details["replayed"] = submitted.job_id, submitted.replayed
-    details["images"] = len(body.s3_keys)
-    status = "queued"
+    details["images"] = total if total is not None else 0
     if submitted.replayed:
         response.headers["idempotent-replayed"] = "true"
         with store_errors():
             job = await asyncio.to_thread(store.get, submitted.job_id)
-        status = job.status if job else status
+        status, total = (job.status, job.total) if job else (status, total)
     response.headers["location"] = f"/jobs/{submitted.job_id}"
     return schemas.JobAccepted(
         job_id=submitted.job_id,
         status=status,
-        total=len(body.s3_keys),
+        total=total,
         status_url=f"/jobs/{submitted.job_id}",
     )
 
@@ -90,7 +107,7 @@ async def create_job(
     response_model_by_alias=True,
     response_model_exclude_none=True,
     responses=schemas.JOB_STATUS_ERRORS,
-    summary="A job's progress and its results, 100 per page",
+    summary="A job's progress, its results 100 per page, and its export when done",
 )
 async def get_job(
     request: Request,
@@ -109,14 +126,28 @@ async def get_job(
         job = await asyncio.to_thread(store.get, job_id)
     if job is None:
         raise errors.JobNotFound()
-    page = _page_of(next_token, job.total)
-    with store_errors():
-        keys = await asyncio.to_thread(store.keys_page, job_id, page)
-        found = await asyncio.to_thread(store.results, job_id, page * PAGE_SIZE, len(keys))
-    entries = [_entry(key, found.get(page * PAGE_SIZE + i)) for i, key in enumerate(keys)]
+    entries: list[schemas.JobEntry] = []
+    page, more = 0, False
+    if job.total is not None and not job.source:  # prefix jobs: results are in the export
+        page = _page_of(next_token, job.total)
+        with store_errors():
+            keys = await asyncio.to_thread(store.keys_page, job_id, page)
+            found = await asyncio.to_thread(
+                store.results, job, page * PAGE_SIZE, len(keys), model.labels, model.version
+            )
+        entries = [_entry(key, found.get(page * PAGE_SIZE + i)) for i, key in enumerate(keys)]
+        more = (page + 1) * PAGE_SIZE < job.total
+    elif next_token is not None:
+        raise errors.InvalidNextToken()
+    export = None
+    if job.done and job.export:
+        from function.aws.exports import export_links
+
+        with store_errors():
+            links = await asyncio.to_thread(export_links, settings.images_bucket, job.export)
+        export = schemas.JobExport.model_validate(links)
     details = request_state(request.scope["state"]).details
     details["job_id"], details["page"] = job_id, page
-    more = (page + 1) * PAGE_SIZE < job.total
     status = model_warning(model)
     warning_headers(response, status)
     return schemas.JobStatus(
@@ -125,8 +156,12 @@ async def get_job(
         job_id=job_id,
         status=job.status,
         total=job.total,
+        listed=job.listed if job.source else None,
+        s3_prefix=job.source.get("prefix"),
+        bucket=job.source.get("bucket"),
         succeeded=job.succeeded,
         failed=job.failed,
+        export=export,
         results=entries,
         next_token=_token_for(page + 1) if more else None,
     )
