@@ -32,14 +32,12 @@ TRANSIENT_CODES = frozenset(
 )
 
 
-def pauses(
-    attempts: int, sleep: Callable[[float], None] = time.sleep, rng: random.Random | None = None
-) -> Iterator[int]:
+def pauses(attempts: int, sleep: Callable[[float], None] | None = None) -> Iterator[int]:
     """Yield 0..attempts-1, sleeping a jittered, growing pause before every try but the first."""
-    draw = rng or random.Random()
     for attempt in range(attempts):
         if attempt:
-            sleep(draw.uniform(0, min(CAP_SECONDS, BASE_SECONDS * 2**attempt)))
+            pause = random.uniform(0, min(CAP_SECONDS, BASE_SECONDS * 2**attempt))
+            (sleep or time.sleep)(pause)
         yield attempt
 
 
