@@ -1,8 +1,9 @@
 """Sample SQS events for the worker (`sam local invoke WorkerFunction -e events/<name>.json`).
 
 The shapes follow `sam local generate-event sqs receive-message`, with bodies as the two
-producers write them: POST /jobs's chunk messages (up to ten images each), and the bucket's notification, whose body
-is the event `sam local generate-event s3 put` makes (keys URL-encoded) or an s3:TestEvent.
+producers write them: POST /jobs's chunk messages (up to ten images each), and the bucket's
+notification, whose body is the event `sam local generate-event s3 put` makes (keys
+URL-encoded) or an s3:TestEvent.
 """
 
 from __future__ import annotations

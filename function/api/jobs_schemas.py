@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, SerializerFunctionWrapHandler, model_serializer
+from pydantic import BaseModel, ConfigDict, Field
 
 from function.api.schemas import ModelRef, ModelStatus, PredictionOut, error
 
@@ -99,13 +99,6 @@ class JobStatus(ModelStatus):
     next_token: str | None = Field(
         None, description="Pass as ?next_token= for the next page; absent on the last page."
     )
-
-    @model_serializer(mode="wrap")
-    def _total_even_when_null(self, handler: SerializerFunctionWrapHandler) -> dict[str, Any]:
-        # The route leaves out absent fields, but "total": null is how a listing job says so.
-        shown: dict[str, Any] = handler(self)
-        shown.setdefault("total", None)
-        return shown
 
 
 class ObjectResult(ModelStatus):

@@ -120,7 +120,8 @@ def test_a_prefix_job_counts_every_object_once_under_many_workers_and_duplicates
     lines, rows, job = exported(client, job_id)
     assert (job["total"], job["succeeded"], job["failed"]) == (1046, 1001, 45)
     assert job["export"]["expires_in"] > 0
-    assert job["results"] == [] and "next_token" not in job
+    assert job["results"] == []
+    assert "next_token" not in job
 
     # Exactly once: every chunk recorded by one commit, though many were delivered again.
     chunks = -(-1046 // 10)
@@ -142,9 +143,11 @@ def test_a_prefix_job_counts_every_object_once_under_many_workers_and_duplicates
         "class_1", "probability_1", "class_2", "probability_2", "class_3", "probability_3",
         "error_code",
     ]  # fmt: skip
-    assert len(body) == 1046 and {row[1] for row in body} == expected
+    assert len(body) == 1046
+    assert {row[1] for row in body} == expected
     quoted = next(row for row in body if row[1] == f'{PREFIX}a,b "quoted" 97.png')
-    assert quoted[2] == "succeeded" and float(quoted[4]) > 0
+    assert quoted[2] == "succeeded"
+    assert float(quoted[4]) > 0
     text = next(row for row in body if row[1] == f"{PREFIX}notes/0.txt")
     assert text[2:] == ["failed", *[""] * 6, "unsupported_image_format"]
 
@@ -163,7 +166,8 @@ def test_an_empty_prefix_is_done_with_total_zero(client, jobs_aws, source_bucket
     assert jobs_aws.drain(worker_handler()) == []
     lines, rows, job = exported(client, job_id)
     assert (job["status"], job["total"], job["succeeded"], job["failed"]) == ("done", 0, 0, 0)
-    assert lines == [] and len(rows) == 1  # the CSV's header alone
+    assert lines == []
+    assert len(rows) == 1
 
 
 def test_the_stacks_own_bucket_is_the_default_source(client, jobs_aws) -> None:
@@ -188,7 +192,8 @@ def test_an_s3_keys_job_is_exported_too(client, jobs_aws) -> None:
     assert [line["s3_key"] for line in lines] == keys  # in request order
     assert [line["status"] for line in lines] == ["succeeded", "failed", "succeeded"]
     assert lines[1]["error"]["code"] == "object_not_found"
-    assert [row[1] for row in rows[1:]] == keys and len(rows[0]) == 3 + 2 * 2 + 1
+    assert [row[1] for row in rows[1:]] == keys
+    assert len(rows[0]) == 3 + 2 * 2 + 1
     assert [e["status"] for e in job["results"]] == ["succeeded", "failed", "succeeded"]
 
 

@@ -15,8 +15,7 @@ from local_worker import lambda_context, sqs_event
 from photos import photo_bytes
 
 from function.api.dependencies import current_cache
-from function.aws import clients
-from function.aws import backoff
+from function.aws import backoff, clients
 from function.jobs import batch_work, ledger
 
 __all__ = ["aws", "jobs_aws"]  # fixtures, imported for pytest

@@ -82,7 +82,8 @@ def test_a_duplicate_chunk_is_dropped_and_the_rest_counted_once(stubbed: Stubber
     first, second = (puts_and_count(params) for params in sent)
     assert len(first[0]) == 3
     assert second[0] == [f"job#{JOB}#chunk#3", f"job#{JOB}#chunk#5"]
-    assert second[1][":s"] == {"N": "13"} and second[1][":f"] == {"N": "1"}
+    assert second[1][":s"] == {"N": "13"}
+    assert second[1][":f"] == {"N": "1"}
     assert second[1][":c"] == {"N": "2"}
 
 
@@ -131,7 +132,8 @@ def test_a_chunk_twice_in_one_batch_is_written_once(stubbed: Stubber) -> None:
     stubbed.add_response("transact_write_items", {})
     assert Ledger("t", 7, "v").commit(JOB, [chunk(2), chunk(2)]) == {2}
     [(puts, count)] = [puts_and_count(params) for params in sent]
-    assert puts == [f"job#{JOB}#chunk#2"] and count[":s"] == {"N": "10"}
+    assert puts == [f"job#{JOB}#chunk#2"]
+    assert count[":s"] == {"N": "10"}
 
 
 def test_a_batch_writes_one_shard_chosen_by_its_first_chunk(stubbed: Stubber) -> None:

@@ -105,7 +105,8 @@ async def create_job(
     "/jobs/{job_id}",
     response_model=schemas.JobStatus,
     response_model_by_alias=True,
-    response_model_exclude_none=True,
+    # Fields the route leaves unset are absent; a total it sets to None is shown as null.
+    response_model_exclude_unset=True,
     responses=schemas.JOB_STATUS_ERRORS,
     summary="A job's progress, its results 100 per page, and its export when done",
 )
@@ -150,20 +151,20 @@ async def get_job(
     details["job_id"], details["page"] = job_id, page
     status = model_warning(model)
     warning_headers(response, status)
+    shown: dict[str, Any] = {"export": export, "next_token": _token_for(page + 1) if more else None}
+    shown["warning"] = status.warning
+    if job.source:
+        shown |= {"listed": job.listed, "s3_prefix": job.source["prefix"]}
+        shown["bucket"] = job.source["bucket"]
     return schemas.JobStatus(
         production_ready=status.production_ready,
-        warning=status.warning,
         job_id=job_id,
         status=job.status,
         total=job.total,
-        listed=job.listed if job.source else None,
-        s3_prefix=job.source.get("prefix"),
-        bucket=job.source.get("bucket"),
         succeeded=job.succeeded,
         failed=job.failed,
-        export=export,
         results=entries,
-        next_token=_token_for(page + 1) if more else None,
+        **{name: value for name, value in shown.items() if value is not None},
     )
 
 
