@@ -1,6 +1,6 @@
 """Prefix jobs against moto: a source bucket, many small objects, and worker loops in threads.
 
-The loops do what Lambda's SQS event source does (tests/local_worker.py's poll_once), several
+The loops do what Lambda's SQS event source does (scripts/local_worker.py's poll_once), several
 at once, and inject what SQS may do: deliver a message twice, and deliver a whole batch again
 when its deletes were lost. moto runs each call in the caller's thread without isolation, so
 `serializable_dynamodb` gives its DynamoDB backend one lock: DynamoDB's own transactions are

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from function.aws.queue import WorkQueue
 from function.inference.classifier import Classifier
-from function.jobs.export import Exporter
+from function.jobs.job_files import Exporter
 from function.jobs.listing import Lister
 from function.jobs.tasks import ListStep, Task
 from function.shared.settings import Settings

@@ -34,6 +34,7 @@ from function.shared.request_state import RequestDetails
 from function.shared.settings import Settings
 
 Planned = list[tuple[WorkItem, batch_work.Result]] | Task | Exception
+EVENT_TYPE = EventType.SQS  # the template's event source
 
 
 def handle(
@@ -66,7 +67,7 @@ def handle(
     # A batch in which every message fails is reported like any other, not raised: SQS then
     # redelivers exactly the listed messages either way, and the log shows one line per batch.
     # One processor per batch: it keeps the batch's state, and local workers run in threads.
-    processor = BatchProcessor(EventType.SQS, raise_on_entire_batch_failure=False)
+    processor = BatchProcessor(EVENT_TYPE, raise_on_entire_batch_failure=False)
     answer: dict[str, Any] = dict(process_partial_response(event, settle, processor, context))
     for failure in processor.fail_messages:
         logger.warning(

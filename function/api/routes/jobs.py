@@ -142,7 +142,7 @@ async def get_job(
         raise errors.InvalidNextToken()
     export = None
     if job.done and job.export:
-        from function.aws.exports import export_links
+        from function.aws.file_links import export_links
 
         with store_errors():
             links = await asyncio.to_thread(export_links, settings.images_bucket, job.export)

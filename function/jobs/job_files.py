@@ -18,9 +18,9 @@ from typing import Any
 
 from function.aws.clients import client
 from function.aws.events import JOB_COMPLETED, announce
-from function.aws.exports import export_key
+from function.aws.file_links import export_key
 from function.aws.multipart import MultipartWriter
-from function.jobs import export_rows
+from function.jobs import file_rows
 from function.jobs.chunk_record import Entry, decode
 from function.jobs.counts import read_counts
 from function.jobs.keys import chunk_pk, job_pk
@@ -54,10 +54,10 @@ class Exporter:
             MultipartWriter(self.bucket, keys["jsonl"], "application/x-ndjson") as jsonl,
             MultipartWriter(self.bucket, keys["csv"], "text/csv") as table,
         ):
-            table.write(export_rows.csv_header(top_k))
+            table.write(file_rows.csv_header(top_k))
             for entry in self._entries(job_id, int(job["chunks"]["N"])):
-                jsonl.write(export_rows.jsonl_line(source, entry))
-                table.write(export_rows.csv_row(source, entry, top_k))
+                jsonl.write(file_rows.jsonl_line(source, entry))
+                table.write(file_rows.csv_row(source, entry, top_k))
                 lines += 1
         counts = read_counts(self.table, job_id)
         announce(
