@@ -1,73 +1,69 @@
 """Writing one S3 object as a stream of parts, so that its size never has to fit in memory.
 
-Text is buffered until PART_BYTES (S3 wants at least 5 MiB for every part but the last),
-then sent as one UploadPart; close() sends the rest and completes the upload. On an error
-the upload is aborted (the bucket's lifecycle rule also aborts any left behind).
+Text is buffered until the caller flushes (S3 wants at least 5 MiB for every part but the
+last) and sent as one UploadPart. An upload can be resumed by its id in a later invocation:
+the parts already sent are listed from S3, and the next part follows them.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from types import TracebackType
 from typing import Any
 
 from function.aws.clients import client
 
-PART_BYTES = 8 * 1024 * 1024
+MIN_PART_BYTES = 5 * 1024 * 1024  # S3's least for every part but the last
 
 
 @dataclass
 class MultipartWriter:
     bucket: str
     key: str
-    content_type: str
-    part_bytes: int = PART_BYTES
+    upload_id: str = ""
     _buffer: list[bytes] = field(default_factory=list)
-    _buffered: int = 0
     _parts: list[dict[str, Any]] = field(default_factory=list)
-    _upload_id: str = ""
+    buffered: int = 0
 
-    def __enter__(self) -> MultipartWriter:
-        created = client("s3").create_multipart_upload(
-            Bucket=self.bucket, Key=self.key, ContentType=self.content_type
-        )
-        self._upload_id = created["UploadId"]
+    def start(self, content_type: str) -> MultipartWriter:
+        """A new upload, or the parts of the one named by upload_id."""
+        s3 = client("s3")
+        if not self.upload_id:
+            created = s3.create_multipart_upload(
+                Bucket=self.bucket, Key=self.key, ContentType=content_type
+            )
+            self.upload_id = created["UploadId"]
+            return self
+        request = {"Bucket": self.bucket, "Key": self.key, "UploadId": self.upload_id}
+        for page in s3.get_paginator("list_parts").paginate(**request):
+            self._parts += [
+                {"PartNumber": p["PartNumber"], "ETag": p["ETag"]} for p in page.get("Parts", [])
+            ]
         return self
 
     def write(self, text: str) -> None:
         data = text.encode()
         self._buffer.append(data)
-        self._buffered += len(data)
-        if self._buffered >= self.part_bytes:
-            self._flush()
+        self.buffered += len(data)
 
-    def _flush(self) -> None:
+    def flush(self) -> None:
+        """Send what is buffered as the next part (the last part may be small, even empty)."""
         number = len(self._parts) + 1
         answer = client("s3").upload_part(
             Bucket=self.bucket,
             Key=self.key,
-            UploadId=self._upload_id,
+            UploadId=self.upload_id,
             PartNumber=number,
             Body=b"".join(self._buffer),
         )
         self._parts.append({"PartNumber": number, "ETag": answer["ETag"]})
-        self._buffer, self._buffered = [], 0
+        self._buffer, self.buffered = [], 0
 
-    def __exit__(
-        self,
-        kind: type[BaseException] | None,
-        error: BaseException | None,
-        trace: TracebackType | None,
-    ) -> None:
-        s3 = client("s3")
-        if error is not None:
-            s3.abort_multipart_upload(Bucket=self.bucket, Key=self.key, UploadId=self._upload_id)
-            return
-        if self._buffer or not self._parts:  # an empty file is one empty part
-            self._flush()
-        s3.complete_multipart_upload(
+    def complete(self) -> None:
+        if self._buffer or not self._parts:
+            self.flush()
+        client("s3").complete_multipart_upload(
             Bucket=self.bucket,
             Key=self.key,
-            UploadId=self._upload_id,
+            UploadId=self.upload_id,
             MultipartUpload={"Parts": self._parts},
         )

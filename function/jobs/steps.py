@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from function.aws.queue import WorkQueue
 from function.inference.classifier import Classifier
 from function.jobs.job_files import Exporter
@@ -10,9 +12,13 @@ from function.jobs.tasks import ListStep, Task
 from function.shared.settings import Settings
 
 
-def run_step(task: Task, model: Classifier, settings: Settings) -> None:
+def run_step(
+    task: Task, model: Classifier, settings: Settings, remaining_ms: Callable[[], int]
+) -> None:
+    queue = WorkQueue(settings.jobs_queue_url)
     if isinstance(task, ListStep):
-        Lister(settings.results_table, WorkQueue(settings.jobs_queue_url)).step(task)
+        Lister(settings.results_table, queue).step(task)
     else:
         bucket = settings.images_bucket
-        Exporter(settings.results_table, bucket, model.labels, model.version).run(task.job_id)
+        exporter = Exporter(settings.results_table, bucket, model.labels, model.version)
+        exporter.run(task, queue, remaining_ms)

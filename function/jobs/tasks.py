@@ -3,8 +3,9 @@
   {"kind": "list", "job_id", "bucket", "prefix", "top_k", "page", "token", "index", "chunk"}
       list one ListObjectsV2 page of the prefix (token: its continuation token, null for the
       first page), queue its chunks numbered from "chunk", its images from "index"
-  {"kind": "export", "job_id"}
-      write the finished job's export files, announce it, mark it done
+  {"kind": "export", "job_id", "uploads", "chunk"}
+      write the finished job's export files (going on from "chunk" in the multipart
+      "uploads" when a step before ran out of time), announce the job, mark it done
 
 Going through the queue gives each step SQS's retries and the DLQ, and keeps the listing of a
 prefix of any size out of the API's 29 seconds.
@@ -13,7 +14,7 @@ prefix of any size out of the API's 29 seconds.
 from __future__ import annotations
 
 import json
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from typing import Any
 
 
@@ -35,9 +36,12 @@ class ListStep:
 @dataclass(frozen=True)
 class ExportStep:
     job_id: str
+    # A long export goes on in a later step: its uploads, and the first chunk not in a part.
+    uploads: dict[str, str] = field(default_factory=dict)
+    chunk: int = 0
 
     def body(self) -> str:
-        return json.dumps({"kind": "export", "job_id": self.job_id})
+        return json.dumps({"kind": "export", **asdict(self)})
 
 
 Task = ListStep | ExportStep

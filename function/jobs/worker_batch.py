@@ -55,7 +55,7 @@ def handle(
         if isinstance(planned, Exception):
             raise planned
         if not isinstance(planned, list):
-            run_step(planned, model, settings)
+            run_step(planned, model, settings, context.get_remaining_time_in_millis)
             return
         if record.message_id in recorded.failures:
             raise recorded.failures[record.message_id]

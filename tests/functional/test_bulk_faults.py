@@ -205,3 +205,37 @@ def test_an_export_asked_for_while_listing_waits(client, jobs_aws, source_bucket
         )
     assert jobs_aws.drain(worker_handler()) == []
     assert_exact(client, job_id, keys)
+
+
+def test_a_long_export_goes_on_in_later_steps(client, jobs_aws, source_bucket, monkeypatch) -> None:
+    """Small parts and an invocation always short of time: the export checkpoints after each
+    part and later steps resume the same uploads; S3 (moto, with its part-size floor lowered
+    to PART_BYTES) accepts every part, and the files are whole."""
+    from moto.s3 import models as s3_models
+
+    from function.aws import multipart
+    from function.jobs import job_files
+
+    assert multipart.MIN_PART_BYTES <= job_files.PART_BYTES
+    monkeypatch.setattr(job_files, "PART_BYTES", 2048)
+    monkeypatch.setattr(job_files, "BATCH_CHUNKS", 1)
+    monkeypatch.setattr(s3_models, "S3_UPLOAD_PART_MIN_SIZE", 2048)
+    monkeypatch.setattr(job_files, "MARGIN_MS", 10**9)  # never enough time left
+    keys = put_prefix(jobs_aws, "long/", 120)
+    job_id = start(client, "long/")
+    steps: list[dict] = []
+    send_all = job_files.WorkQueue.send_all
+
+    def watch(self, bodies):
+        sent = [json.loads(body) for body in bodies]
+        steps.extend(step for step in sent if step["kind"] == "export" and step["uploads"])
+        send_all(self, bodies)
+
+    monkeypatch.setattr(job_files.WorkQueue, "send_all", watch)
+    assert jobs_aws.drain(worker_handler()) == []
+    assert len(steps) >= 3  # the export went on in several steps
+    assert [step["chunk"] for step in steps] == sorted({step["chunk"] for step in steps})
+    assert len({json.dumps(step["uploads"], sort_keys=True) for step in steps}) == 1
+    assert_exact(client, job_id, keys)
+    lines, _, _ = exported(client, job_id)
+    assert [line["s3_key"] for line in lines] == keys  # listing order, each once

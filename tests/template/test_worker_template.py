@@ -97,7 +97,6 @@ def test_worker_rights_are_narrow() -> None:
         "s3:GetObject",
         "s3:ListBucket",
         "s3:PutObject",
-        "s3:AbortMultipartUpload",
     }
     assert {a for a in actions if a.startswith("dynamodb:")} == {
         "dynamodb:GetItem",
