@@ -1,15 +1,18 @@
-"""One step of listing a prefix job: one ListObjectsV2 page (up to 1000 keys) per message.
+"""A step of listing a prefix job: ListObjectsV2 pages (up to 1000 keys each), one by one.
 
-The step queues the page's chunks, with chunk numbers and image indexes carried from the step
-before (so a redelivered step sends the same numbers again, which the ledger counts once),
-then commits the page on the job item on the condition that it is the page the job expects,
-and only then queues the next step. A redelivered step finds its page committed and only
-resends the next step from the cursor the commit stored (the first delivery may have died
-before sending it). The last page sets total and chunks, and the job leaves "listing".
+For each page the step queues its chunks, with chunk numbers and image indexes carried from
+the page before (so a redelivered step sends the same numbers again, which the ledger counts
+once), then commits the page on the job item on the condition that it is the page the job
+expects. After some pages (or when the invocation's time runs short) it queues the next
+step. A redelivered step finds its pages committed and only resends the next step from the
+cursor the last commit stored (the first delivery may have died before sending it); of two
+live copies of a step, the one that loses a commit stops. The last page sets total and
+chunks, and the job leaves "listing".
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -25,6 +28,10 @@ from function.shared.observability import logger
 
 PAGE_KEYS = 1000  # ListObjectsV2's most
 LIST_ATTEMPTS = 5
+# A step lists this many pages at most (each committed on its own), then queues the next
+# step; it stops sooner with MARGIN_MS of the invocation left.
+PAGES_PER_STEP = 20
+MARGIN_MS = 15_000
 
 
 @dataclass(frozen=True)
@@ -32,16 +39,33 @@ class Lister:
     table: str
     queue: WorkQueue
 
-    def step(self, step: ListStep) -> None:
+    def step(self, step: ListStep, remaining_ms: Callable[[], int] = lambda: 60_000) -> None:
+        """List pages from step's on, until the prefix ends, PAGES_PER_STEP pages, or the
+        invocation's time runs short; then queue the step that goes on."""
         job = self._job(step.job_id)
         if job is None:
             logger.warning("list step for a missing job", extra={"job_id": step.job_id})
             return
         committed = int(job["page"]["N"])
         if committed != step.page:
-            if committed == step.page + 1 and "chunks" not in job:
+            if committed > step.page and "chunks" not in job:
                 self.queue.send_all([_cursor(job, step).body()])
-            return  # a redelivery; or a stale step, which nothing waits for
+            return  # a redelivery (its pages committed) or a stale duplicate
+        for pages in range(1, PAGES_PER_STEP + 1):
+            following = self._page(step)
+            if following is None:
+                return  # a duplicate of this step committed the page first; it goes on
+            if following.token is None:
+                logger.info("job listed", extra={"job_id": step.job_id, "images": following.index})
+                finish_if_counted(self.table, self.queue, step.job_id)
+                return
+            if pages == PAGES_PER_STEP or remaining_ms() < MARGIN_MS:
+                self.queue.send_all([following.body()])
+                return
+            step = following
+
+    def _page(self, step: ListStep) -> ListStep | None:
+        """List one page, queue its chunks, commit it: the step after it, or None if beaten."""
         page = self._list(step)
         keys = [o["Key"] for o in page.get("Contents", []) if not _folder_marker(o)]
         size = images_per_chunk(step.top_k)
@@ -61,13 +85,7 @@ class Lister:
             index=step.index + len(keys),
             chunk=step.chunk + len(chunks),
         )
-        if not self._commit(following, last=token is None):
-            return
-        if token is None:
-            logger.info("job listed", extra={"job_id": step.job_id, "images": following.index})
-            finish_if_counted(self.table, self.queue, step.job_id)
-        else:
-            self.queue.send_all([following.body()])
+        return following if self._commit(following, last=token is None) else None
 
     def _list(self, step: ListStep) -> dict[str, Any]:
         """One page; throttling (SlowDown) is retried here with back-off, then by SQS."""

@@ -100,6 +100,7 @@ def test_a_list_step_killed_after_its_commit_resumes_from_the_stored_cursor(
     client, jobs_aws, source_bucket, monkeypatch
 ) -> None:
     monkeypatch.setattr(listing, "PAGE_KEYS", 5)
+    monkeypatch.setattr(listing, "PAGES_PER_STEP", 1)
     keys = put_prefix(jobs_aws, "paged/", 12)
     job_id = start(client, "paged/")
     [step] = jobs_aws.receive_all()
@@ -118,6 +119,37 @@ def test_a_list_step_killed_after_its_commit_resumes_from_the_stored_cursor(
     assert (job["status"], job["listed"], job["total"]) == ("listing", 5, None)
 
     # The same step again: its page is committed, so it only sends the next step.
+    jobs_aws.sqs.change_message_visibility(
+        QueueUrl=jobs_aws.queue_url, ReceiptHandle=step["ReceiptHandle"], VisibilityTimeout=0
+    )
+    assert jobs_aws.drain(worker_handler()) == []
+    assert_exact(client, job_id, keys)
+
+
+def test_a_step_of_many_pages_killed_midway_resumes_after_its_last_commit(
+    client, jobs_aws, source_bucket, monkeypatch
+) -> None:
+    monkeypatch.setattr(listing, "PAGE_KEYS", 5)
+    keys = put_prefix(jobs_aws, "many/", 23)
+    job_id = start(client, "many/")
+    [step] = jobs_aws.receive_all()
+    commit = listing.Lister._commit
+    commits: list[int] = []
+
+    def dies_on_the_third_commit(self, following, last):
+        commits.append(following.page)
+        if len(commits) == 3:
+            raise Killed()
+        return commit(self, following, last)
+
+    monkeypatch.setattr(listing.Lister, "_commit", dies_on_the_third_commit)
+    with pytest.raises(Killed):
+        worker_handler()(sqs_event([step], ARN, "us-east-1"), lambda_context())
+    monkeypatch.setattr(listing.Lister, "_commit", commit)
+    job = client.get(f"/jobs/{job_id}").json()
+    assert (job["status"], job["listed"]) == ("listing", 10)  # two pages of five committed
+
+    # The first step again (SQS redelivers it): it resumes from the third page.
     jobs_aws.sqs.change_message_visibility(
         QueueUrl=jobs_aws.queue_url, ReceiptHandle=step["ReceiptHandle"], VisibilityTimeout=0
     )
@@ -176,6 +208,7 @@ def test_a_transaction_conflict_is_retried_in_process(client, jobs_aws, source_b
 
 def test_an_export_asked_for_while_listing_waits(client, jobs_aws, source_bucket, monkeypatch):
     monkeypatch.setattr(listing, "PAGE_KEYS", 5)
+    monkeypatch.setattr(listing, "PAGES_PER_STEP", 1)
     keys = put_prefix(jobs_aws, "early/", 12)
     job_id = start(client, "early/")
     [step] = jobs_aws.receive_all()
