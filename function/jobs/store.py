@@ -142,7 +142,8 @@ class JobStore:
             counts.succeeded,
             counts.failed,
             int(item["top_k"]["N"]),
-            item["job_status"]["S"],
+            # Jobs stored before chunks carry no status until done: queued, as they were.
+            item.get("job_status", {"S": "queued"})["S"],
             item["enqueued"]["BOOL"],
             int(item.get("listed", {"N": "0"})["N"]),
             {name: item[name]["S"] for name in ("bucket", "prefix") if name in item},

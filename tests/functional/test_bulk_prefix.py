@@ -151,6 +151,9 @@ def test_a_prefix_job_counts_every_object_once_under_many_workers_and_duplicates
     text = next(row for row in body if row[1] == f"{PREFIX}notes/0.txt")
     assert text[2:] == ["failed", *[""] * 6, "unsupported_image_format"]
 
+    # A job of distinct images pays no DynamoDB cache entry per image (memory layer only).
+    assert not [key for key in writes if key.startswith("cache#")]
+
     # No hot item: the most-written item took at most one write per 5 images.
     mine = {key: n for key, n in writes.items() if job_id in key}
     hottest = max(mine, key=mine.__getitem__)
