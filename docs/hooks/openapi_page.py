@@ -47,7 +47,8 @@ def _operation(method: str, path: str, op: dict[str, Any], schema: dict[str, Any
     if params:
         out += ["| parameter | in | required | schema | description |", "|---|---|---|---|---|"]
         for param in params:
-            described = _cell(param.get("description") or param.get("schema", {}).get("description"))
+            text = param.get("description") or param.get("schema", {}).get("description")
+            described = _cell(text)
             out.append(
                 f"| `{param['name']}` | {param['in']} | {'yes' if param.get('required') else 'no'}"
                 f" | {_type(param.get('schema', {}), schema)} | {described} |"
@@ -62,7 +63,7 @@ def _operation(method: str, path: str, op: dict[str, Any], schema: dict[str, Any
     out += ["| status | description |", "|---|---|"]
     for status, response in op.get("responses", {}).items():
         out.append(f"| {status} | {_cell(response.get('description'))} |")
-    return out + [""]
+    return [*out, ""]
 
 
 def _resolve(node: dict[str, Any], schema: dict[str, Any]) -> dict[str, Any]:
