@@ -6,6 +6,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 TOOLS := .venv-tools
 CHECKOV := .venv-checkov
+DOCS_VENV := .venv-docs
 MODEL_DIR ?= model
 PORT ?= 8000
 HOST ?= 127.0.0.1
@@ -33,12 +34,13 @@ endif
 
 export MODEL_DIR
 
-.PHONY: help venv tools model run test test-onnx-newer-pythons lint typecheck mutate events fuzz audit bench bench-worker clean
+.PHONY: help venv tools docs model run test test-onnx-newer-pythons lint typecheck mutate events fuzz audit bench bench-worker clean
 
 help:
 	@echo "make run      serve the API on http://$(HOST):$(PORT) (uvicorn, builds the model if missing)"
 	@echo "              AWS=local adds S3 uploads and the DynamoDB cache, from moto on localhost"
 	@echo "make test     lint, type check, unit, functional and template tests"
+	@echo "make docs     build the documentation site into .cache/site (MkDocs, --strict)"
 	@echo "make mutate   mutation testing of the fast-tested modules (mutmut; docs/MUTATION.md)"
 	@echo "make model    build $(MODEL_DIR)/ (WEIGHTS=imagenet|random|PATH, QUANT_BACKEND=fbgemm|x86|qnnpack,"
 	@echo "              FORMAT=torchscript|onnx)"
@@ -80,6 +82,11 @@ $(CHECKOV)/.installed: requirements-checkov.txt
 	$(CHECKOV)/bin/python -m pip install --quiet --disable-pip-version-check -r requirements-checkov.txt
 	touch $@
 
+$(DOCS_VENV)/.installed: requirements-docs.txt
+	$(PYTHON) -m venv $(DOCS_VENV)
+	$(DOCS_VENV)/bin/python -m pip install --quiet --disable-pip-version-check -r requirements-docs.txt
+	touch $@
+
 venv: $(VENV)/.installed
 tools: $(TOOLS)/.installed $(CHECKOV)/.installed
 
@@ -114,7 +121,13 @@ lint: venv
 typecheck: venv
 	$(PY) -m mypy
 
-test: venv tools lint typecheck
+# The site, --strict: a broken link, anchor or missing page fails. The API reference page is
+# rendered from the schema the app serves, written first with the app's virtualenv.
+docs: venv $(DOCS_VENV)/.installed
+	PYTHONPATH=$(CURDIR) $(PY) scripts/openapi_json.py .cache/openapi.json
+	NO_MKDOCS_2_WARNING=1 OPENAPI_JSON=$(CURDIR)/.cache/openapi.json $(DOCS_VENV)/bin/mkdocs build --strict
+
+test: venv tools lint typecheck docs
 	REQUIRE_TOOLS=1 $(PY) -m pytest
 	$(MAKE) --no-print-directory test-onnx-newer-pythons
 
@@ -191,5 +204,5 @@ events: venv
 	$(PY) tests/make_events.py
 
 clean:
-	rm -rf $(VENV) $(TOOLS) $(CHECKOV) .venv-audit .venv-onnx-* .cache $(MODEL_DIR) .pytest_cache .ruff_cache \
+	rm -rf $(VENV) $(TOOLS) $(CHECKOV) $(DOCS_VENV) .venv-audit .venv-onnx-* .cache $(MODEL_DIR) .pytest_cache .ruff_cache \
 		.hypothesis .fuzz .mypy_cache mutants
