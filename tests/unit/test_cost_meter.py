@@ -2,17 +2,11 @@
 
 from __future__ import annotations
 
-import sys
-from pathlib import Path
-
 import boto3
 import pytest
+from cost_meter import AwsMeter  # bench/, on pytest's pythonpath
+from dynamo_size import item_size, number_size
 from moto import mock_aws
-
-sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "bench"))
-
-from cost_meter import AwsMeter  # noqa: E402
-from dynamo_size import item_size, number_size  # noqa: E402
 
 TABLE = "meter"
 
