@@ -34,7 +34,7 @@ endif
 
 export MODEL_DIR
 
-.PHONY: help venv tools docs model run test test-onnx-newer-pythons lint typecheck mutate events fuzz audit bench bench-worker clean
+.PHONY: help venv tools docs model run test test-onnx-newer-pythons lint typecheck mutate events fuzz audit bench bench-worker bench-cost clean
 
 help:
 	@echo "make run      serve the API on http://$(HOST):$(PORT) (uvicorn, builds the model if missing)"
@@ -187,6 +187,13 @@ bench: venv
 	$(PY) bench/added_cold_start.py
 	$(PY) bench/batch_cache_report.py
 	$(MAKE) --no-print-directory bench-worker
+	$(MAKE) --no-print-directory bench-cost
+
+# What a bulk job costs per million images, from every AWS request counted against moto;
+# writes docs/cost.json and docs/COST.md. COST_IMAGES (default 2000) sets the job's size.
+bench-cost: venv
+	@[ -f $(MODEL_DIR)/metadata.json ] || $(MAKE) --no-print-directory model WEIGHTS=random
+	$(PY) bench/cost_run.py
 
 # The SQS worker's images per second for SQS batch sizes 1, 5 and 10, and its init time;
 # writes docs/worker-throughput.json (quoted in docs/SCALING.md). About four minutes.
