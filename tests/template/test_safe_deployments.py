@@ -9,7 +9,7 @@ import pytest
 from cfn import load_template
 from cfn_eval import Evaluator
 from sam_transform import transform, transformed_template
-from test_template import iam_statements
+from test_template import iam_statements, run, tool
 
 TEMPLATE = load_template()
 RESOURCES = TEMPLATE["Resources"]
@@ -188,3 +188,9 @@ def test_snapstart_and_provisioned_concurrency_are_refused_together(
     assert evaluator.resolve(assertion["Assert"]) is accepted
     assert "SnapStart" in assertion["AssertDescription"]
     assert "ProvisionedConcurrency" in assertion["AssertDescription"]
+
+
+def test_cfn_lint_passes_with_a_canary_and_provisioned_concurrency() -> None:
+    parameters = [f"{name}={value}" for name, value in CANARY.items()]
+    result = run([tool("cfn-lint"), "template.yaml", "--parameters", *parameters])
+    assert result.returncode == 0, result.stdout + result.stderr
