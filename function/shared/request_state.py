@@ -44,6 +44,9 @@ class RequestDetails(TypedDict, total=False):
     cache_hits: int
     cache_misses: int
     cache_errors: int
+    # Prediction health (metrics.emit_prediction_metrics): each answer's top-1 probability.
+    top1_probabilities: list[float]
+    confidence_floor: float
     # The jobs API.
     job_id: str
     replayed: bool
