@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 from botocore.stub import Stubber
-from fake_lambda import FakeLambda, fake_lambda
+from fake_lambda import fake_lambda
 from lambda_context import make_lambda_context
 
 from function import pretraffic
