@@ -32,7 +32,7 @@ def env(monkeypatch: pytest.MonkeyPatch, model_dir: Path) -> Iterator[pytest.Mon
         "AWS_SECRET_ACCESS_KEY": "testing",
         "AWS_DEFAULT_REGION": "us-east-1",
         "MODEL_DIR": str(model_dir),
-        "TARGET_FUNCTION": TARGET,
+        "TARGET_FUNCTION_VERSION": TARGET,
     }.items():
         monkeypatch.setenv(name, value)
     default_clients.cache_clear()
@@ -145,8 +145,16 @@ def test_an_exception_in_the_hook_still_reports_failed(env, handler_module, tmp_
 
 def test_a_target_that_is_not_a_version_fails(env, handler_module, model_dir: Path) -> None:
     """The alias still routes everything to the old version: testing it proves nothing."""
-    env.setenv("TARGET_FUNCTION", TARGET.rsplit(":", 1)[0] + ":live")
+    env.setenv("TARGET_FUNCTION_VERSION", TARGET.rsplit(":", 1)[0] + ":live")
     with fake_lambda(handler_module, Classifier.load(model_dir)) as lambda_:
         result = run_hook(env, lambda_.url, "Failed")
     assert lambda_.invoked == []
-    assert "TARGET_FUNCTION" in result["problems"][0]
+    assert "TARGET_FUNCTION_VERSION" in result["problems"][0]
+
+
+def test_the_first_agreed_name_of_the_target_works_too(env, handler_module, model_dir) -> None:
+    env.delenv("TARGET_FUNCTION_VERSION")
+    env.setenv("TARGET_FUNCTION", TARGET)
+    with fake_lambda(handler_module, Classifier.load(model_dir)) as lambda_:
+        run_hook(env, lambda_.url, "Succeeded")
+    assert lambda_.invoked[0] == TARGET
