@@ -12,10 +12,10 @@ from pathlib import Path
 from typing import Any
 
 from function.deploy.clients import default_clients
-from function.deploy.hook import TARGET_ENVS, run_hook
+from function.deploy.hook import TARGET_ENV, run_hook
 
 
 def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     model_dir = Path(os.environ.get("MODEL_DIR", "model"))
-    target = next((os.environ[name] for name in TARGET_ENVS if os.environ.get(name)), "")
+    target = os.environ.get(TARGET_ENV, "")
     return run_hook(event, context, default_clients(), model_dir, target)

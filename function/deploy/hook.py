@@ -23,9 +23,8 @@ from function.deploy.clients import Clients
 from function.deploy.golden_set import load_golden_set
 from function.deploy.verdict import Verdict, judge
 
-# The template (PreTrafficHookFunction) sets TARGET_FUNCTION_VERSION; TARGET_FUNCTION, the
-# name first agreed, is read too, so that neither name alone leaves the hook without a target.
-TARGET_ENVS = ("TARGET_FUNCTION_VERSION", "TARGET_FUNCTION")
+# The template (PreTrafficHookFunction) sets it to the new version: !Ref <Function>.Version.
+TARGET_ENV = "TARGET_FUNCTION_VERSION"
 # A published version (…:function:Name:7). The alias still sends every request to the old
 # version until the traffic shifts, so invoking it would test the wrong code.
 VERSION_ARN = re.compile(r"arn:aws[a-z-]*:lambda:[a-z0-9-]+:\d{12}:function:[\w-]+:\d+")
@@ -39,7 +38,7 @@ def replay(target: str, model_dir: Path, lambda_client: Any, tag: str) -> Verdic
     """Every golden image through the new version's real entry point, one at a time."""
     if not VERSION_ARN.fullmatch(target):
         raise ValueError(
-            f"{TARGET_ENVS[0]}={target!r} is not a published version's ARN: set it to the API "
+            f"{TARGET_ENV}={target!r} is not a published version's ARN: set it to the API "
             "function's !Ref <Function>.Version, not the alias or the unqualified function."
         )
     golden = load_golden_set(model_dir)

@@ -150,11 +150,3 @@ def test_a_target_that_is_not_a_version_fails(env, handler_module, model_dir: Pa
         result = run_hook(env, lambda_.url, "Failed")
     assert lambda_.invoked == []
     assert "TARGET_FUNCTION_VERSION" in result["problems"][0]
-
-
-def test_the_first_agreed_name_of_the_target_works_too(env, handler_module, model_dir) -> None:
-    env.delenv("TARGET_FUNCTION_VERSION")
-    env.setenv("TARGET_FUNCTION", TARGET)
-    with fake_lambda(handler_module, Classifier.load(model_dir)) as lambda_:
-        run_hook(env, lambda_.url, "Succeeded")
-    assert lambda_.invoked[0] == TARGET
