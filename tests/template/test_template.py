@@ -97,6 +97,8 @@ def test_routes() -> None:
         ("POST", "/classify"),
         ("OPTIONS", "/classify"),
         ("GET", "/health"),
+        ("GET", "/"),
+        ("GET", "/static/{name}"),
         ("POST", "/classify/batch"),
         ("OPTIONS", "/classify/batch"),
         ("POST", "/uploads"),
@@ -111,11 +113,14 @@ def test_routes() -> None:
 
 
 def test_every_keyed_route_has_an_open_preflight_and_nothing_else_is_open() -> None:
-    """Browsers send CORS preflights without the API key; only those and /health skip it."""
+    """Browsers send CORS preflights without the API key; only those, /health and the try-it
+    page's files skip it."""
     routes = events()
     open_routes = {route for route, properties in routes.items() if "Auth" in properties}
     keyed_paths = {path for (method, path) in routes if (method, path) not in open_routes}
-    assert open_routes == {("GET", "/health")} | {("OPTIONS", path) for path in keyed_paths}
+    page = {("GET", "/"), ("GET", "/static/{name}")}
+    preflights = {("OPTIONS", path) for path in keyed_paths}
+    assert open_routes == {("GET", "/health")} | page | preflights
     for route in open_routes:
         assert routes[route]["Auth"] == {"ApiKeyRequired": False}
 
