@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import io
 import json
+import os
+import subprocess
+import sys
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -12,6 +15,7 @@ import pytest
 from photos import photo
 from PIL import Image
 
+REPO = Path(__file__).resolve().parents[2]
 BIG_IMAGE_BYTES = 6_000_000  # past the default MaxImageBytes (4.5 MB)
 
 
@@ -32,6 +36,29 @@ def big_png(tmp_path_factory) -> Path:
     path = tmp_path_factory.mktemp("images") / "noise.png"
     path.write_bytes(buffer.getvalue())
     return path
+
+
+def test_the_system_chromium_launches(browser) -> None:
+    assert int(browser.version.split(".")[0]) >= 120  # Debian's package, not a download
+
+
+@pytest.mark.parametrize(
+    ("ci", "outcome", "exit_code"), [("true", "1 error", 1), ("", "1 skipped", 0)]
+)
+def test_a_missing_browser_fails_in_ci_and_skips_elsewhere(ci, outcome, exit_code) -> None:
+    env = {**os.environ, "CI": ci, "CHROMIUM_PATH": "/nonexistent/chromium"}
+    test = f"{Path(__file__).relative_to(REPO)}::test_the_system_chromium_launches"
+    run = subprocess.run(
+        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", test],
+        cwd=REPO,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert run.returncode == exit_code, run.stdout
+    assert outcome in run.stdout, run.stdout
+    assert "/nonexistent/chromium is missing" in run.stdout
 
 
 def open_page(page, server) -> None:
