@@ -133,7 +133,9 @@ def s3_app_server(model_dir: Path) -> Iterator[Server]:
         stop(moto)
 
 
-@pytest.fixture(scope="session")
+# Module scope: while Playwright's sync API is open, this thread looks as if an asyncio loop
+# were running in it, and Mangum's handler (in the tests that follow) refuses to start one.
+@pytest.fixture(scope="module")
 def browser():
     if not CHROMIUM.exists():
         message = f"{CHROMIUM} is missing: apt-get install chromium"
