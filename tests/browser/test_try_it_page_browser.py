@@ -16,6 +16,8 @@ from photos import photo
 from PIL import Image
 
 REPO = Path(__file__).resolve().parents[2]
+# The missing-browser runs need none of tests/conftest.py's model fixtures (nor torch's import).
+ONLY_THIS_CONFTEST = ["--confcutdir", str(Path(__file__).parent)]
 BIG_IMAGE_BYTES = 6_000_000  # past the default MaxImageBytes (4.5 MB)
 
 
@@ -49,7 +51,7 @@ def test_a_missing_browser_fails_in_ci_and_skips_elsewhere(ci, outcome, exit_cod
     env = {**os.environ, "CI": ci, "CHROMIUM_PATH": "/nonexistent/chromium"}
     test = f"{Path(__file__).relative_to(REPO)}::test_the_system_chromium_launches"
     run = subprocess.run(
-        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", test],
+        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", *ONLY_THIS_CONFTEST, test],
         cwd=REPO,
         env=env,
         capture_output=True,
