@@ -5,6 +5,7 @@ API Gateway's stage prefix and `sam local start-api`'s gateway code."""
 from __future__ import annotations
 
 import os
+import re
 from html.parser import HTMLParser
 from pathlib import Path
 
@@ -23,6 +24,7 @@ FILES = {
     "/": ("index.html", "text/html; charset=utf-8"),
     "/static/try-it.css": ("try-it.css", "text/css; charset=utf-8"),
     "/static/try-it.js": ("try-it.js", "text/javascript; charset=utf-8"),
+    "/static/api.js": ("api.js", "text/javascript; charset=utf-8"),
 }
 
 
@@ -123,8 +125,8 @@ def test_the_html_has_no_inline_code_and_only_relative_urls() -> None:
             url = attributes.get(name)
             # Relative, so that behind API Gateway they stay under the stage (/Prod/...).
             assert url is None or url == "data:," or not url.startswith(("/", "http", "//"))
-    scripts = [attributes["src"] for tag, attributes in markup.tags if tag == "script"]
-    assert scripts == ["static/try-it.js"]
+    scripts = [attributes for tag, attributes in markup.tags if tag == "script"]
+    assert scripts == [{"type": "module", "src": "static/try-it.js"}]
     camera = [a for tag, a in markup.tags if tag == "input" and "capture" in a]
     assert camera == [
         {"id": "camera", "type": "file", "accept": "image/*", "capture": "environment"}
@@ -137,6 +139,8 @@ def test_the_script_and_styles_name_no_other_origin() -> None:
         assert "http:" not in text
         assert "https:" not in text
         assert "@import" not in text
+    imports = re.findall(r"from '([^']+)'", (STATIC / "try-it.js").read_text())
+    assert imports == ["./api.js"]  # beside it, so under static/ and in ASSETS
 
 
 def test_behind_a_stage_prefix_the_page_redirects_to_its_trailing_slash(

@@ -25,6 +25,7 @@ PAGE = "index.html"
 ASSETS = {
     "try-it.css": "text/css; charset=utf-8",
     "try-it.js": "text/javascript; charset=utf-8",
+    "api.js": "text/javascript; charset=utf-8",  # imported by try-it.js
 }
 COMMON_HEADERS = {
     "x-content-type-options": "nosniff",
