@@ -70,7 +70,7 @@ def bucket_origin(settings: Settings) -> str | None:
     if not bucket:
         return None
     if bucket not in _bucket_origins:
-        from function.aws.clients import client, require_credentials  # first use: cold start
+        from function.aws.clients import client, require_credentials  # not at cold start
 
         try:
             require_credentials()
