@@ -14,7 +14,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from function import __version__
-from function.api.routes import batch, classify, health, jobs, results, uploads
+from function.api.routes import batch, classify, health, jobs, page, results, uploads
 from function.api.top_k import document_top_k_limit
 from function.inference.classifier import get_classifier
 from function.shared import errors
@@ -117,6 +117,7 @@ app.include_router(uploads.router)
 app.include_router(jobs.router)
 app.include_router(results.router)
 app.include_router(health.router)
+app.include_router(page.router)
 _fastapi_openapi = app.openapi
 
 

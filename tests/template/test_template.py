@@ -97,6 +97,8 @@ def test_routes() -> None:
         ("POST", "/classify"),
         ("OPTIONS", "/classify"),
         ("GET", "/health"),
+        ("GET", "/"),
+        ("GET", "/static/{name}"),
         ("POST", "/classify/batch"),
         ("OPTIONS", "/classify/batch"),
         ("POST", "/uploads"),
