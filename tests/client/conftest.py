@@ -23,6 +23,9 @@ def local_stack(model_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> It
         "MOTO_PORT": str(moto_port),
         "TORCH_CPP_LOG_LEVEL": "ERROR",
         "WORKER_BATCH_SIZE": "10",
+        # Set by other tests in this session (tests/conftest.py turns the cache off); the
+        # stack is a user's, with its default cache.
+        "CACHE_SIZE": "1024",
     }
     command = [
         sys.executable,

@@ -51,7 +51,9 @@ def test_stack_reads_the_url_and_the_key_value(local_stack) -> None:
     health = {"model": {"name": "m"}, "production_ready": True, "limits": {}}
     with serving(Script({"/health": [json_answer(200, health)]})) as script:
         apigateway = local_stack.client("apigateway")
-        key = apigateway.create_api_key(name="cli-test", value="s3cret-value-of-this-test", enabled=True)
+        key = apigateway.create_api_key(
+            name="cli-test", value="s3cret-value-of-this-test", enabled=True
+        )
         template = {
             "Resources": {"Queue": {"Type": "AWS::SQS::Queue"}},
             "Outputs": {"ApiUrl": {"Value": script.url + "/"}, "ApiKeyId": {"Value": key["id"]}},
