@@ -65,7 +65,9 @@ def classify_all(
         return found
 
     with ThreadPoolExecutor(parallel) as pool:
-        return [o for found in pool.map(run, list(plan(files, limit))) for o in found]
+        outcomes = [o for found in pool.map(run, list(plan(files, limit))) for o in found]
+    order = {str(path): i for i, path in enumerate(files)}
+    return sorted(outcomes, key=lambda o: order[o.file])  # the order the files were given
 
 
 def single(api: Api, path: Path, limit: int, top_k: int) -> Outcome:
