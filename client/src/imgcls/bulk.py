@@ -41,7 +41,10 @@ def run(
         if is_prefix:
             chunks = prefix_chunk(journal, source, top_k)
         else:
-            failed_uploads = upload_all(api, Path(source), collect([source]), journal, parallel)
+            files = collect([source])
+            if not files:
+                raise ConfigError(f"{source}: no files to classify")
+            failed_uploads = upload_all(api, Path(source), files, journal, parallel)
             chunks = key_chunks(journal, top_k)
             names = {e["key"]: e for e in journal.uploads().values()}
         answers = submit_and_wait(api, journal, chunks, poll, is_prefix)

@@ -64,8 +64,11 @@ def classify_all(
         done(len(group))
         return found
 
-    with ThreadPoolExecutor(parallel) as pool:
+    pool = ThreadPoolExecutor(parallel)
+    try:
         outcomes = [o for found in pool.map(run, list(plan(files, limit))) for o in found]
+    finally:
+        pool.shutdown(wait=False, cancel_futures=True)  # on Ctrl+C, send nothing more
     order = {str(path): i for i, path in enumerate(files)}
     return sorted(outcomes, key=lambda o: order[o.file])  # the order the files were given
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import os
 import threading
+import time
 from pathlib import Path
 from typing import Any
 
@@ -33,6 +34,7 @@ class Journal:
         self.handle = path.open("a", encoding="utf-8")
 
     def append(self, event: dict[str, Any]) -> dict[str, Any]:
+        event = {**event, "at": round(time.time(), 3)}  # when: for the measurements only
         with self.lock:
             self.handle.write(json.dumps(event, ensure_ascii=False) + "\n")
             self.handle.flush()
