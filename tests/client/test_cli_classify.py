@@ -33,10 +33,10 @@ def test_a_mixed_folder(local_stack, tmp_path: Path) -> None:
     assert lines["cat.jpg"]["route"] == "batch"
     assert lines["scans/large.png"]["route"] == "uploads"
     s3 = local_stack.client("s3")
-    sizes = {
-        s3.head_object(Bucket=BUCKET, Key=k)["ContentLength"] for k in local_stack.uploaded_keys()
-    }
-    assert len(files["scans/large.png"]) in sizes
+    stored = [
+        s3.get_object(Bucket=BUCKET, Key=k)["Body"].read() for k in local_stack.uploaded_keys()
+    ]
+    assert files["scans/large.png"] in stored
     assert "notes.txt: unsupported_image_format" in result.stderr
     assert "RANDOM WEIGHTS" in result.stderr  # the test model's warning, loudly
 
@@ -52,6 +52,9 @@ def test_the_table_and_the_cache_column(local_stack, tmp_path: Path) -> None:
     mixed_folder(folder)
     (folder / "notes.txt").unlink()
     first = imgcls("classify", str(folder / "cat.jpg"), url=local_stack.url)
+    heic = imgcls("classify", str(folder / "phone"), "--top-k", "3", "--json", url=local_stack.url)
+    assert heic.returncode == 0, heic.stderr
+    assert len(json.loads(heic.stdout)["predictions"]) == 3
     second = imgcls("classify", str(folder / "cat.jpg"), "--json", url=local_stack.url)
     assert first.returncode == second.returncode == 0, first.stderr + second.stderr
     assert "cat.jpg" in first.stdout

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 
 import pytest
-from cli_stack import imgcls, one_line_error
+from cli_stack import cli_env, imgcls, one_line_error
 from tiny_server import Script, json_answer, serving
 
 
@@ -73,3 +75,23 @@ def test_stack_reads_the_url_and_the_key_value(local_stack) -> None:
     assert [h.get("x-api-key") for _, _, _, h in script.seen] == ["s3cret-value-of-this-test"]
     assert missing.returncode == 2
     assert "no-such-stack" in one_line_error(missing)
+
+
+def test_stack_without_boto3_says_how_to_get_it() -> None:
+    """boto3 is an optional extra: the client without it names the extra, in one line."""
+    blocked = "import sys; sys.modules['boto3'] = None; from imgcls.cli import main; "
+    result = subprocess.run(
+        [sys.executable, "-c", blocked + "sys.exit(main(['health', '--stack', 'any']))"],
+        env=cli_env(None),
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode == 2
+    assert "pip install './client[stack]'" in one_line_error(result)
+
+
+def test_help_lists_the_commands() -> None:
+    result = imgcls("--help")
+    assert result.returncode == 0
+    assert all(command in result.stdout for command in ("classify", "bulk", "jobs", "health"))

@@ -45,7 +45,7 @@ def from_stack(name: str) -> tuple[str, str]:
         import boto3
         from botocore.exceptions import BotoCoreError, ClientError
     except ImportError:
-        raise ConfigError("--stack needs boto3: pip install 'imgcls[stack]'") from None
+        raise ConfigError("--stack needs boto3: pip install './client[stack]'") from None
     try:
         stacks: list[dict[str, Any]] = boto3.client("cloudformation").describe_stacks(
             StackName=name

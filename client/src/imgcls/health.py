@@ -27,7 +27,8 @@ def show(card: dict[str, Any]) -> None:
     limits = card.get("limits") or {}
     grid.add_row("max image bytes", f"{limits.get('max_image_bytes', '?'):,}")
     grid.add_row("formats", ", ".join(limits.get("allowed_formats", [])))
-    grid.add_row("production ready", "yes" if card.get("production_ready") else "[bold red]NO")
+    ready = card.get("production_ready")
+    grid.add_row("production ready", "yes" if ready else f"[bold red]NO: {card.get('warning')}")
     out.print(grid)
     if not card.get("production_ready"):
         warn_loudly(card.get("warning") or "This model is not fit for production.")
