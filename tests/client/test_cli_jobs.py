@@ -7,6 +7,7 @@ import json
 from pathlib import Path
 
 from cli_stack import imgcls
+from images import many_jpegs
 from tiny_server import Script, json_answer, serving
 
 JOB = "5b1d3c52-7a8e-4f43-9d1e-0c6f1c1c2a10"
@@ -114,3 +115,25 @@ def test_status_and_wait(tmp_path: Path) -> None:
     assert f"{JOB}: running, 1 succeeded, 1 failed of 2" in status.stdout
     assert waited.returncode == 0, waited.stderr
     assert "done, 2 succeeded, 0 failed" in waited.stdout
+
+
+def test_bulk_stops_at_once_on_an_api_without_a_bucket(tmp_path: Path) -> None:
+    """`make run` without AWS=local: POST /uploads answers 501; one line, no more uploads."""
+    many_jpegs(tmp_path / "album", 5)
+    refused = {
+        "error": {"code": "s3_not_configured", "message": "set IMAGES_BUCKET", "request_id": "r"}
+    }
+    with serving(Script({"/uploads": [json_answer(501, refused)]})) as script:
+        result = imgcls(
+            "bulk",
+            str(tmp_path / "album"),
+            "--out",
+            str(tmp_path / "r.jsonl"),
+            "--parallel",
+            "1",
+            url=script.url,
+        )
+    assert result.returncode == 1
+    assert "Traceback" not in result.stderr
+    assert result.stderr.splitlines()[-1] == "imgcls: 501 s3_not_configured: set IMAGES_BUCKET"
+    assert len(script.requests_to("/uploads")) <= 2  # the one refused, and one already started

@@ -83,7 +83,8 @@ def single(api: Api, path: Path, limit: int, top_k: int) -> Outcome:
                 response = api.call("POST", "/classify", params=params, files=files)
                 return _answered(path, response.json(), response.headers.get("x-cache"))
             except ApiError as exc:
-                if exc.code != "payload_too_large":
+                # http_413: API Gateway's own refusal of a body, before the function sees it.
+                if exc.code not in ("payload_too_large", "http_413"):
                     raise
                 # The server's limit is lower than /health said (or than our default).
         key = upload(api, path, data).key

@@ -52,6 +52,8 @@ def upload_all(
         try:
             uploaded = upload(api, path, data)
         except ApiError as exc:
+            if exc.status == 501:  # s3_not_configured: no upload can succeed, stop here
+                raise
             with lock:
                 failed.append(
                     {
