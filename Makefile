@@ -68,6 +68,7 @@ $(VENV)/.installed: requirements.txt requirements-dev.txt requirements-onnx-expo
 			--index-url "$$index" $(TORCH_PINS); \
 	fi
 	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt
+	$(PY) -m pip install --quiet --disable-pip-version-check -e ./client
 	touch $@
 
 # cfn-lint and the SAM CLI pin versions of boto3, pydantic and click that clash with the
