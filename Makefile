@@ -60,7 +60,7 @@ TORCH_INDEX_URL ?= https://download.pytorch.org/whl/cpu
 TORCH_INDEX_TIMEOUT ?= 3
 TORCH_PINS = $(shell grep -hE '^torch(vision)?==' requirements.txt requirements-dev.txt)
 
-$(VENV)/.installed: requirements.txt requirements-dev.txt requirements-onnx-export.txt
+$(VENV)/.installed: requirements.txt requirements-dev.txt requirements-onnx-export.txt client/pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	@index=$$($(PYTHON) scripts/torch_index.py "$(TORCH_INDEX_URL)" $(TORCH_INDEX_TIMEOUT)) && \
 	if [ -n "$$index" ]; then \

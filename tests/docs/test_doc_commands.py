@@ -3,8 +3,8 @@
 Unmarked blocks run with bash, as written, against the local stack that `make run AWS=local`
 starts (moto's server, the API under uvicorn, the worker loop), in a folder that holds the
 files the examples name. Each must exit 0, and the API must answer none of its requests with
-a 5xx. `<!-- dry run -->` blocks (make test, make bench, …) are checked with `make -n` and
-their test paths must exist; `<!-- needs AWS -->` blocks must really need it.
+a 5xx. `<!-- dry run -->` blocks (make test, make bench, …) are checked with `make -n`, their
+test paths and local distributions must exist; `<!-- needs AWS -->` blocks must really need it.
 """
 
 from __future__ import annotations
@@ -25,6 +25,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 from doc_blocks import REPO, Block, all_blocks
+from heic_samples import heic_photo
 from photos import photo_bytes
 from PIL import Image
 
@@ -77,7 +78,7 @@ def _wait_for(url: str, server: subprocess.Popen, log: Path) -> None:
 @pytest.fixture(scope="module")
 def workdir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A checkout's view (its top-level entries linked) plus the files the examples name:
-    photos, a phone-sized photo over 4.5 MB and a text file."""
+    photos, a folder of them, a HEIC, a phone-sized photo over 4.5 MB and a text file."""
     folder = tmp_path_factory.mktemp("examples")
     for entry in REPO.iterdir():
         if entry.name != ".git":
@@ -88,6 +89,10 @@ def workdir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     Image.fromarray(noise).save(folder / "big-photo.jpg", quality=95)
     assert (folder / "big-photo.jpg").stat().st_size > 4_500_000
     (folder / "notes.txt").write_text("not an image\n")
+    (folder / "photos").mkdir()
+    for name in ("coffee", "rocket"):
+        (folder / "photos" / f"{name}.jpg").write_bytes(photo_bytes(name))
+    (folder / "big.heic").write_bytes(heic_photo("astronaut"))
     return folder
 
 
@@ -109,6 +114,7 @@ def test_block_runs_against_the_local_stack(block: Block, local_stack: dict, wor
     env = {
         **os.environ,
         "API": local_stack["url"],
+        "IMGCLS_API_URL": local_stack["url"],
         "PATH": f"{REPO / '.venv/bin'}:{os.environ['PATH']}",
     }
     result = _run_bash(script, workdir, env)
@@ -153,8 +159,20 @@ def test_dry_run_block_names_real_targets_and_tests(block: Block):
             paths = [w for w in words[3:] if not w.startswith("-")]
             assert paths, command
             assert all((REPO / p.split("::")[0]).exists() for p in paths), command
+        elif words[:2] == ["pip", "install"]:
+            _check_local_distributions(words[2:], command)
         else:
-            pytest.fail(f"{block.name}: a dry-run block holds only make and pytest: {command}")
+            pytest.fail(f"{block.name}: a dry-run block holds make, pytest and pip: {command}")
+
+
+def _check_local_distributions(requirements: list[str], command: str) -> None:
+    """`pip install ./client[extra]`: the folder is a distribution that declares the extra."""
+    for requirement in requirements:
+        path, _, extras = requirement.partition("[")
+        project = (REPO / path / "pyproject.toml").read_text()
+        assert "[project]" in project, command
+        for extra in filter(None, extras.rstrip("]").split(",")):
+            assert f"\n{extra} = [" in project, f"{command}: no extra {extra!r}"
 
 
 AWS = [block for block in BLOCKS if block.marker == "needs AWS"]
