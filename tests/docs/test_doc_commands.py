@@ -31,7 +31,7 @@ from PIL import Image
 
 BLOCKS = all_blocks()
 LOCAL_URL = re.compile(r"http://(127\.0\.0\.1|localhost):8000")
-NEEDS_AWS = re.compile(r"(^|[\s;&|(])(aws|sam|docker)\s|\$\{?API_URL|https://")
+NEEDS_AWS = re.compile(r"(^|[\s;&|(])(aws|sam|docker)\s|\$\{?API_URL|https://|--stack ")
 
 
 def _free_port() -> int:
