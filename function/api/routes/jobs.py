@@ -10,11 +10,11 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Header, Query, Request, Response
 
-from function.api import jobs_schemas as schemas
 from function.api.dependencies import current_model, current_settings
 from function.api.json_body import read_json
 from function.api.model_warning import model_warning, warning_headers
-from function.api.schemas import PredictionOut
+from function.api.schemas import jobs as schemas
+from function.api.schemas.common import PredictionOut
 from function.api.top_k import resolve_top_k
 from function.inference.classifier import Classifier
 from function.jobs.keys import PAGE_SIZE, is_job_id

@@ -6,7 +6,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from function.api.schemas import ModelRef, ModelStatus, PredictionOut, error
+from function.api.schemas.common import ModelRef, ModelStatus, PredictionOut, error
 
 MAX_JOB_IMAGES = 1000
 # A thousand keys of S3's longest (1024 bytes), quoted and separated, with room to spare.

@@ -6,7 +6,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from function.api.schemas import error
+from function.api.schemas.common import error
 
 
 class ClassifyByKey(BaseModel):
