@@ -39,17 +39,19 @@ def error_response(
     code: str,
     message: str,
     headers: Mapping[str, str] | None = None,
+    fields: Mapping[str, str] | None = None,
 ) -> JSONResponse:
     """The one error shape. `state` is the request's ASGI state, filled by the middleware."""
     request = request_state(state)
     request.details["error_code"] = code
-    error = {"code": code, "message": message, "request_id": request.request_id}
+    error = {**(fields or {}), "code": code, "message": message, "request_id": request.request_id}
     return JSONResponse({"error": error}, status, headers)
 
 
 @app.exception_handler(errors.ServiceError)
 async def _service_error(request: Request, exc: errors.ServiceError) -> JSONResponse:
-    return error_response(request.scope["state"], exc.status_code, exc.code, exc.message)
+    state = request.scope["state"]
+    return error_response(state, exc.status_code, exc.code, exc.message, fields=exc.fields)
 
 
 @app.exception_handler(RequestValidationError)

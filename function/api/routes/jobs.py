@@ -127,6 +127,7 @@ async def get_job(
         total=job.total,
         succeeded=job.succeeded,
         failed=job.failed,
+        messages_sent=job.messages_sent,
         results=entries,
         next_token=_token_for(page + 1) if more else None,
     )

@@ -56,12 +56,17 @@ class JobEntry(BaseModel):
 
 class JobStatus(ModelStatus):
     job_id: str
-    status: Literal["queued", "running", "done"] = Field(
-        description="queued: nothing counted yet; running: some images counted; done: all."
+    status: Literal["queued", "running", "done", "failed_to_submit"] = Field(
+        description="queued: nothing counted yet; running: some images counted; done: all; "
+        "failed_to_submit: POST /jobs failed after storing the job, and only `messages_sent` "
+        "of its images were queued (those are still classified and counted)."
     )
     total: int
     succeeded: int
     failed: int
+    messages_sent: int | None = Field(
+        None, description="With failed_to_submit: how many images were queued before it failed."
+    )
     results: list[JobEntry] = Field(description="This page's images, in request order.")
     next_token: str | None = Field(
         None, description="Pass as ?next_token= for the next page; absent on the last page."
@@ -80,7 +85,11 @@ JOB_ERRORS: dict[int | str, dict[str, Any]] = {
     413: error("too_many_images (more than 1000) or payload_too_large (the body)."),
     422: error("invalid_parameter, or idempotency_key_reused for a different request."),
     501: error("jobs_not_configured or s3_not_configured."),
-    503: error("job_store_unavailable: the table or the queue refused; retry (same key)."),
+    500: error("internal_error; `job_id` names the job if one was stored (failed_to_submit)."),
+    503: error(
+        "job_store_unavailable: the table or the queue refused; retry (same key). When a job "
+        "was stored first, `job_id` names it and it is marked failed_to_submit."
+    ),
 }
 JOB_STATUS_ERRORS: dict[int | str, dict[str, Any]] = {
     400: error("invalid_next_token."),
