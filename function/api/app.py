@@ -14,6 +14,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from function import __version__
+from function.api.gateway_paths import GatewayPathMiddleware
 from function.api.routes import batch, classify, health, jobs, results, uploads
 from function.api.top_k import document_top_k_limit
 from function.inference.classifier import get_classifier
@@ -101,6 +102,7 @@ class InternalErrorMiddleware:
 
 
 # Outermost last: the request ID and summary log wrap everything, including the 500 above.
+app.add_middleware(GatewayPathMiddleware)
 app.add_middleware(InternalErrorMiddleware)
 if cors_origins := get_settings().cors_allowed_origins:
     app.add_middleware(

@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import asyncio
-import base64
-import binascii
 import re
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Header, Query, Request, Response
 
 from function.api.dependencies import current_model, current_settings
+from function.api.job_pages import fit_page, index_of, token_for
 from function.api.json_body import read_json
 from function.api.model_warning import model_warning, warning_headers
 from function.api.schemas import jobs as schemas
@@ -75,12 +74,11 @@ async def create_job(
         with store_errors():
             job = await asyncio.to_thread(store.get, submitted.job_id)
         status = job.status if job else status
-    response.headers["location"] = f"/jobs/{submitted.job_id}"
+    # The path as the caller sees it: behind API Gateway, with the stage (gateway_paths.py).
+    status_url = f"{request.scope.get('root_path', '')}/jobs/{submitted.job_id}"
+    response.headers["location"] = status_url
     return schemas.JobAccepted(
-        job_id=submitted.job_id,
-        status=status,
-        total=len(body.s3_keys),
-        status_url=f"/jobs/{submitted.job_id}",
+        job_id=submitted.job_id, status=status, total=len(body.s3_keys), status_url=status_url
     )
 
 
@@ -90,7 +88,10 @@ async def create_job(
     response_model_by_alias=True,
     response_model_exclude_none=True,
     responses=schemas.JOB_STATUS_ERRORS,
-    summary="A job's progress and its results, 100 per page",
+    summary="A job's progress and its results, up to 100 per page",
+    description="Each page holds up to 100 results in request order, fewer when their "
+    "predictions would make the response too large for Lambda (about 4 MB of results, so "
+    "about 50 at top_k = 1000). Follow `next_token` until it is absent.",
 )
 async def get_job(
     request: Request,
@@ -109,14 +110,15 @@ async def get_job(
         job = await asyncio.to_thread(store.get, job_id)
     if job is None:
         raise errors.JobNotFound()
-    page = _page_of(next_token, job.total)
+    first = index_of(next_token, job.total)
+    page, offset = divmod(first, PAGE_SIZE)
     with store_errors():
-        keys = await asyncio.to_thread(store.keys_page, job_id, page)
-        found = await asyncio.to_thread(store.results, job_id, page * PAGE_SIZE, len(keys))
-    entries = [_entry(key, found.get(page * PAGE_SIZE + i)) for i, key in enumerate(keys)]
+        keys = (await asyncio.to_thread(store.keys_page, job_id, page))[offset:]
+        found = await asyncio.to_thread(store.results, job_id, first, len(keys))
+    entries = fit_page([_entry(key, found.get(first + i)) for i, key in enumerate(keys)])
     details = request_state(request.scope["state"]).details
-    details["job_id"], details["page"] = job_id, page
-    more = (page + 1) * PAGE_SIZE < job.total
+    details["job_id"], details["first_index"], details["images"] = job_id, first, len(entries)
+    after = first + len(entries)
     status = model_warning(model)
     warning_headers(response, status)
     return schemas.JobStatus(
@@ -129,7 +131,7 @@ async def get_job(
         failed=job.failed,
         messages_sent=job.messages_sent,
         results=entries,
-        next_token=_token_for(page + 1) if more else None,
+        next_token=token_for(after) if entries and after < job.total else None,
     )
 
 
@@ -140,23 +142,6 @@ def _entry(key: str, outcome: dict[str, Any] | None) -> schemas.JobEntry:
         predictions = [PredictionOut.model_validate(p) for p in outcome["predictions"]]
         return schemas.JobEntry(s3_key=key, status="succeeded", predictions=predictions)
     return schemas.JobEntry(s3_key=key, status="failed", error=outcome["error"])
-
-
-def _token_for(page: int) -> str:
-    return base64.urlsafe_b64encode(f"page:{page}".encode()).decode().rstrip("=")
-
-
-def _page_of(token: str | None, total: int) -> int:
-    if token is None:
-        return 0
-    try:
-        text = base64.urlsafe_b64decode(token + "=" * (-len(token) % 4)).decode()
-        page = int(text.removeprefix("page:")) if text.startswith("page:") else -1
-    except (binascii.Error, UnicodeDecodeError, ValueError):
-        page = -1
-    if not page > 0 or page * PAGE_SIZE >= total:
-        raise errors.InvalidNextToken()
-    return page
 
 
 def _caller(request: Request) -> str:

@@ -67,7 +67,10 @@ class JobStatus(ModelStatus):
     messages_sent: int | None = Field(
         None, description="With failed_to_submit: how many images were queued before it failed."
     )
-    results: list[JobEntry] = Field(description="This page's images, in request order.")
+    results: list[JobEntry] = Field(
+        description="This page's images, in request order: up to 100, fewer when their size "
+        "demands it (the response must stay under Lambda's 6 MB)."
+    )
     next_token: str | None = Field(
         None, description="Pass as ?next_token= for the next page; absent on the last page."
     )
