@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import copy
 from collections.abc import Mapping
 from typing import Any
 
@@ -16,7 +17,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from function import __version__
 from function.api.gateway_paths import GatewayPathMiddleware
 from function.api.routes import batch, classify, health, jobs, results, uploads
-from function.api.top_k import document_top_k_limit
+from function.api.schemas.limits import document_limits
 from function.inference.classifier import get_classifier
 from function.shared import errors
 from function.shared.observability import ObservabilityMiddleware, log_unhandled_error
@@ -125,11 +126,13 @@ _fastapi_openapi = app.openapi
 
 
 def _openapi_with_model_limits() -> dict[str, Any]:
-    """FastAPI's schema (cached after the first call), plus the loaded model's limits."""
-    schema = _fastapi_openapi()
+    """FastAPI's schema (built once), plus this deployment's key prefixes and top_k maximum."""
+    schema = copy.deepcopy(_fastapi_openapi())
+    num_classes = None
     # Without a model /docs still works; the model's own error shows on /classify and /health.
     with contextlib.suppress(errors.ModelUnavailable):
-        document_top_k_limit(schema, get_classifier().num_classes)
+        num_classes = get_classifier().num_classes
+    document_limits(schema, get_settings(), num_classes)
     return schema
 
 

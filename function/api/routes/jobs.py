@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 import asyncio
-import re
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Header, Query, Request, Response
+from fastapi import APIRouter, Depends, Header, Path, Query, Request, Response
 
 from function.api.dependencies import current_model, current_settings
 from function.api.job_pages import fit_page, index_of, token_for
@@ -22,14 +21,14 @@ from function.shared.request_state import request_state
 from function.shared.settings import Settings
 
 router = APIRouter()
-IDEMPOTENCY_KEY = re.compile(r"[A-Za-z0-9._:-]{1,255}")
+IDEMPOTENCY_KEY = r"^[A-Za-z0-9._:-]{1,255}$"
 
 
 @router.post(
     "/jobs",
     status_code=202,
     response_model=schemas.JobAccepted,
-    responses=schemas.JOB_ERRORS,
+    responses={202: schemas.JOB_ACCEPTED, **schemas.JOB_ERRORS},
     openapi_extra=schemas.JOB_REQUEST_BODY,
     summary="Classify up to 1000 images from S3, asynchronously",
     description="Queues one message per key for the worker and answers at once. Poll "
@@ -43,7 +42,11 @@ async def create_job(
     settings: Annotated[Settings, Depends(current_settings)],
     idempotency_key: Annotated[
         str | None,
-        Header(description="Any unique string (a UUID); a retry with it returns the same job."),
+        Header(
+            pattern=IDEMPOTENCY_KEY,
+            description="Any unique string (a UUID): 1-255 of A-Z a-z 0-9 . _ : -. A retry with "
+            "it returns the same job.",
+        ),
     ] = None,
 ) -> schemas.JobAccepted:
     # The AWS adapters load on the first jobs request, not with the app (cold start).
@@ -59,11 +62,7 @@ async def create_job(
     for index, key in enumerate(body.s3_keys):
         check_key(index, key)
     top_k = resolve_top_k(body.top_k, "top_k" in body.model_fields_set, model)
-    idempotency = None
-    if idempotency_key is not None:
-        if not IDEMPOTENCY_KEY.fullmatch(idempotency_key):
-            raise errors.InvalidParameter("Idempotency-Key: 1-255 of A-Z a-z 0-9 . _ : -")
-        idempotency = (_caller(request), idempotency_key)
+    idempotency = None if idempotency_key is None else (_caller(request), idempotency_key)
     submitted = await asyncio.to_thread(submit, store, queue, body.s3_keys, top_k, idempotency)
     details = request_state(request.scope["state"]).details
     details["job_id"], details["replayed"] = submitted.job_id, submitted.replayed
@@ -84,6 +83,7 @@ async def create_job(
 
 @router.get(
     "/jobs/{job_id}",
+    operation_id=schemas.GET_JOB_OPERATION,
     response_model=schemas.JobStatus,
     response_model_by_alias=True,
     response_model_exclude_none=True,
@@ -96,7 +96,9 @@ async def create_job(
 async def get_job(
     request: Request,
     response: Response,
-    job_id: str,
+    job_id: Annotated[
+        str, Path(json_schema_extra={"format": "uuid"}, description="From POST /jobs.")
+    ],
     model: Annotated[Classifier, Depends(current_model)],
     settings: Annotated[Settings, Depends(current_settings)],
     next_token: Annotated[str | None, Query(max_length=64)] = None,

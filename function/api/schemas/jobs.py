@@ -83,6 +83,19 @@ class ObjectResult(ModelStatus):
     model: ModelRef
 
 
+GET_JOB_OPERATION = "get_job"
+# The OpenAPI link that lets a client (or a stateful fuzzer) follow a new job to its status.
+JOB_ACCEPTED: dict[str, Any] = {
+    "description": "The job is stored and its images queued. The `location` header and "
+    "`status_url` are the path of its status, with API Gateway's stage when behind it.",
+    "links": {
+        "GetJob": {
+            "operationId": GET_JOB_OPERATION,
+            "parameters": {"job_id": "$response.body#/job_id"},
+            "description": "The job's progress and results.",
+        }
+    },
+}
 JOB_ERRORS: dict[int | str, dict[str, Any]] = {
     400: error("no_images, invalid_json, invalid_s3_key (with the key's index)."),
     413: error("too_many_images (more than 1000) or payload_too_large (the body)."),

@@ -59,6 +59,6 @@ BY_KEY_BODY = {
         "type": "object",
         "required": ["s3_key"],
         "additionalProperties": False,
-        "properties": {"s3_key": {"type": "string", "examples": ["uploads/Zr8…"]}},
+        "properties": {"s3_key": {"type": "string", "examples": ["uploads/Zr8Qx0aV"]}},
     }
 }
