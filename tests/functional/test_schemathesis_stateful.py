@@ -13,6 +13,8 @@ from hypothesis import HealthCheck, settings
 from jobs_fixtures import jobs_aws
 from schemathesis.checks import not_a_server_error
 
+from function.inference.classifier import get_classifier
+
 __all__ = ["aws", "jobs_aws"]  # fixtures, imported for pytest
 JOBS = r"^/jobs"
 
@@ -55,3 +57,18 @@ def test_stateful_jobs_no_server_errors_and_links_followed(api_schema, jobs_aws)
     print(f"{len(steps)} steps, {len(created)} jobs created, {len(followed)} read through the link")
     assert created
     assert followed  # only a job id from POST /jobs answers 200: the link was followed
+
+
+def test_the_schema_states_the_limits_the_code_enforces(client, jobs_aws) -> None:
+    paths = client.get("/openapi.json").json()["paths"]
+    body = paths["/jobs"]["post"]["requestBody"]["content"]["application/json"]["schema"]
+    keys, top_k = body["properties"]["s3_keys"], body["properties"]["top_k"]
+    assert (keys["minItems"], keys["maxItems"]) == (1, 1000)
+    patterns = [option["pattern"] for option in keys["items"]["anyOf"]]
+    assert [p.split("/")[0] for p in patterns] == ["^uploads", "^incoming"]
+    assert {option["maxLength"] for option in keys["items"]["anyOf"]} == {1024}
+    assert (top_k["minimum"], top_k["maximum"]) == (1, get_classifier().num_classes)
+    [key] = [p for p in paths["/results"]["get"]["parameters"] if p["name"] == "s3_key"]
+    assert key["schema"]["pattern"].startswith("^incoming/")
+    [header] = [p for p in paths["/jobs"]["post"]["parameters"] if p["name"] == "idempotency-key"]
+    assert header["schema"]["anyOf"][0]["pattern"] == "^[A-Za-z0-9._:-]{1,255}$"
