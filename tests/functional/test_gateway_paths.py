@@ -14,7 +14,9 @@ import uuid
 import pytest
 from aws_fixtures import aws
 from jobs_fixtures import jobs_aws
+from lambda_context import make_lambda_context
 from make_events import http_api_event, rest_event
+from sam_local.gateway import sam_local_gateway
 
 __all__ = ["aws", "jobs_aws"]  # fixtures, imported for pytest
 JSON = {"Content-Type": "application/json", "Host": "id.execute-api.us-east-1.amazonaws.com"}
@@ -112,3 +114,16 @@ def test_other_routes_still_route_behind_a_stage(handler_module, lambda_context,
         handler_module, lambda_context, http_api("GET", f"/v1/jobs/{uuid.uuid4()}", "v1")
     )
     assert body["error"]["code"] == "job_not_found"
+
+
+def test_through_sam_local_start_apis_own_gateway_code(handler_module, jobs_aws) -> None:
+    """The events SAM CLI itself builds from template.yaml (tests/sam_local): no stage prefix."""
+    context = make_lambda_context()
+    with sam_local_gateway(lambda event: handler_module.handler(event, context)) as gateway:
+        answer = gateway.request("POST", "/jobs", BODY, {"Content-Type": "application/json"})
+        assert answer.status == 202, answer.body
+        status_url = answer.json()["status_url"]
+        assert status_url == f"/jobs/{answer.json()['job_id']}"
+        assert answer.headers["location"] == status_url
+        status = gateway.request("GET", status_url, b"", {})
+        assert status.status == 200, status.body
