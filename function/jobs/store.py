@@ -11,27 +11,11 @@ from dataclasses import dataclass
 from typing import Any
 
 from function.aws.clients import client
-from function.aws.results import TTL_ATTRIBUTE
-from function.jobs.keys import PAGE_SIZE, idempotency_pk, job_pk, keys_pk, result_pk
+from function.aws.results import TTL_ATTRIBUTE, expired
+from function.jobs.job import Job
+from function.jobs.keys import PAGE_SIZE, job_pk, keys_pk, result_pk
 
 DAY_SECONDS = 86_400
-
-
-@dataclass(frozen=True)
-class Job:
-    job_id: str
-    total: int
-    succeeded: int
-    failed: int
-    top_k: int
-    done: bool
-    enqueued: bool
-
-    @property
-    def status(self) -> str:
-        if self.done or self.succeeded + self.failed >= self.total:
-            return "done"
-        return "running" if self.succeeded + self.failed else "queued"
 
 
 @dataclass(frozen=True)
@@ -41,29 +25,6 @@ class JobStore:
 
     def expires_at(self) -> int:
         return int(time.time()) + self.ttl_days * DAY_SECONDS
-
-    def claim_idempotency_key(
-        self, scope: str, key: str, job_id: str, request_hash: str
-    ) -> tuple[str, str] | None:
-        """None if this call claimed the key for job_id, else (earlier job id, its request hash)."""
-        dynamodb = client("dynamodb")
-        try:
-            dynamodb.put_item(
-                TableName=self.table,
-                Item={
-                    "pk": {"S": idempotency_pk(scope, key)},
-                    "job_id": {"S": job_id},
-                    "request_hash": {"S": request_hash},
-                    TTL_ATTRIBUTE: {"N": str(self.expires_at())},
-                },
-                ConditionExpression="attribute_not_exists(pk)",
-            )
-            return None
-        except dynamodb.exceptions.ConditionalCheckFailedException:
-            item = self._get(idempotency_pk(scope, key))
-            if item is None:  # expired between the two calls: claim it again
-                return self.claim_idempotency_key(scope, key, job_id, request_hash)
-            return item["job_id"]["S"], item["request_hash"]["S"]
 
     def create(self, job_id: str, s3_keys: list[str], top_k: int) -> None:
         """Write the key pages, then the job. Safe to repeat for the same job_id."""
@@ -103,12 +64,25 @@ class JobStore:
         )
 
     def mark_enqueued(self, job_id: str) -> None:
+        """Every message is queued; an idempotent retry that got here clears a failed attempt."""
         client("dynamodb").update_item(
             TableName=self.table,
             Key={"pk": {"S": job_pk(job_id)}},
-            UpdateExpression="SET #enqueued = :yes",
-            ExpressionAttributeNames={"#enqueued": "enqueued"},
+            UpdateExpression="SET #enqueued = :yes REMOVE #sent",
+            ExpressionAttributeNames={"#enqueued": "enqueued", "#sent": "messages_sent"},
             ExpressionAttributeValues={":yes": {"BOOL": True}},
+        )
+
+    def mark_failed_to_submit(self, job_id: str, messages_sent: int) -> None:
+        """The request failed after the job was stored: GET then says so, and how far it got."""
+        client("dynamodb").update_item(
+            TableName=self.table,
+            Key={"pk": {"S": job_pk(job_id)}},
+            UpdateExpression="SET #sent = :sent",
+            # Never on a job the failed write did not store (an update would create one).
+            ConditionExpression="attribute_exists(pk)",
+            ExpressionAttributeNames={"#sent": "messages_sent"},
+            ExpressionAttributeValues={":sent": {"N": str(messages_sent)}},
         )
 
     def get(self, job_id: str) -> Job | None:
@@ -117,7 +91,10 @@ class JobStore:
             return None
         number = {name: int(item[name]["N"]) for name in ("total", "succeeded", "failed", "top_k")}
         done = item.get("job_status", {}).get("S") == "done"
-        return Job(job_id, **number, done=done, enqueued=item["enqueued"]["BOOL"])
+        sent = int(item["messages_sent"]["N"]) if "messages_sent" in item else None
+        return Job(
+            job_id, **number, done=done, enqueued=item["enqueued"]["BOOL"], messages_sent=sent
+        )
 
     def keys_page(self, job_id: str, page: int) -> list[str]:
         item = self._get(keys_pk(job_id, page))
@@ -132,7 +109,8 @@ class JobStore:
         while request:  # BatchGetItem may hand back some keys unprocessed under load
             answer = client("dynamodb").batch_get_item(RequestItems=request)
             for item in answer["Responses"].get(self.table, []):
-                found[int(item["index"]["N"])] = _outcome(item)
+                if not expired(item):
+                    found[int(item["index"]["N"])] = _outcome(item)
             request = answer.get("UnprocessedKeys") or {}
             if request:
                 time.sleep(0.05)
@@ -144,8 +122,8 @@ class JobStore:
             .get_item(TableName=self.table, Key={"pk": {"S": pk}}, ConsistentRead=True)
             .get("Item")
         )
-        if item is None or int(item.get(TTL_ATTRIBUTE, {"N": "0"})["N"]) <= time.time():
-            return None  # DynamoDB deletes expired items lazily, within days
+        if item is None or expired(item):
+            return None
         found: dict[str, Any] = item
         return found
 

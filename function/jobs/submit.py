@@ -6,6 +6,11 @@ attempt died before its messages were all sent, the retry sends them again. That
 because the worker records each (job, index) once. The same key with a different request is
 refused. This is the Powertools idempotency utility's contract, done with one conditional
 put in the table the jobs already use, because the unit of work is a job, not a function call.
+
+When a request fails after the job was stored, the job is marked with how many messages were
+sent (GET /jobs/{id} answers `failed_to_submit`), and the error names the job. A failure that
+no retry can cure (a bug) also releases the Idempotency-Key, so that it is not held by a job
+that will never run.
 """
 
 from __future__ import annotations
@@ -17,16 +22,25 @@ from dataclasses import dataclass
 
 from function.aws.clients import failure_kind
 from function.aws.queue import MessagesNotSent, WorkQueue
+from function.jobs.idempotency import IdempotencyClaims
 from function.jobs.messages import job_message
 from function.jobs.store import JobStore
 from function.shared import errors
-from function.shared.observability import logger
+from function.shared.observability import log_unhandled_error, logger
 
 
 @dataclass(frozen=True)
 class Submitted:
     job_id: str
     replayed: bool
+
+
+@dataclass
+class _Progress:
+    job_id: str
+    claimed: bool = False  # this request holds the Idempotency-Key for job_id
+    stored: bool = False  # the job item is written
+    sent: int = 0
 
 
 def request_hash(s3_keys: list[str], top_k: int) -> str:
@@ -42,13 +56,25 @@ def submit(
     idempotency: tuple[str, str] | None,
 ) -> Submitted:
     """idempotency: (the caller's scope, e.g. its API key id; the Idempotency-Key header)."""
+    progress = _Progress(str(uuid.uuid4()))
     try:
-        return _submit(store, queue, s3_keys, top_k, idempotency)
+        return _submit(store, queue, s3_keys, top_k, idempotency, progress)
+    except errors.ServiceError:
+        raise  # a reused key: nothing was stored
     except Exception as exc:
-        if not isinstance(exc, MessagesNotSent) and failure_kind(exc) is None:
-            raise  # our own errors (a reused key), and bugs
-        logger.warning("job not submitted", extra={"cause": repr(exc)})
-        raise errors.JobStoreUnavailable() from exc
+        transient = exc.transient if isinstance(exc, MessagesNotSent) else bool(failure_kind(exc))
+        sent = exc.sent if isinstance(exc, MessagesNotSent) else progress.sent
+        _record_failure(store, progress, sent)
+        fields = {"job_id": progress.job_id} if progress.stored else {}
+        message = _what_happened(progress, sent, len(s3_keys))
+        if transient:
+            logger.warning("job not submitted", extra={"cause": repr(exc), **fields})
+            advice = "Retry: with the same Idempotency-Key the retry completes this job."
+            raise errors.JobStoreUnavailable(message and f"{message} {advice}", fields) from exc
+        log_unhandled_error("job not submitted: a bug")
+        if idempotency is not None and progress.claimed:
+            _release(store, idempotency, progress.job_id)
+        raise errors.ServiceError(message, fields) from exc
 
 
 def _submit(
@@ -57,22 +83,53 @@ def _submit(
     s3_keys: list[str],
     top_k: int,
     idempotency: tuple[str, str] | None,
+    progress: _Progress,
 ) -> Submitted:
-    job_id = str(uuid.uuid4())
     replayed = False
     if idempotency is not None:
         wanted = request_hash(s3_keys, top_k)
-        earlier = store.claim_idempotency_key(*idempotency, job_id, wanted)
+        claims = IdempotencyClaims(store.table, store.ttl_days)
+        earlier = claims.claim(*idempotency, progress.job_id, wanted)
         if earlier is not None:
-            job_id, earlier_hash = earlier
+            progress.job_id, earlier_hash = earlier
             if earlier_hash != wanted:
                 raise errors.IdempotencyKeyReused()
             replayed = True
-            job = store.get(job_id)
+            job = store.get(progress.job_id)
             if job is not None and job.enqueued:
-                return Submitted(job_id, replayed)
-    store.create(job_id, s3_keys, top_k)
-    queue.send_all([job_message(job_id, i, key, top_k) for i, key in enumerate(s3_keys)])
-    store.mark_enqueued(job_id)
-    logger.info("job submitted", extra={"job_id": job_id, "images": len(s3_keys)})
-    return Submitted(job_id, replayed)
+                return Submitted(progress.job_id, replayed)
+        progress.claimed = True
+    store.create(progress.job_id, s3_keys, top_k)
+    progress.stored = True
+    queue.send_all([job_message(progress.job_id, i, key, top_k) for i, key in enumerate(s3_keys)])
+    progress.sent = len(s3_keys)
+    store.mark_enqueued(progress.job_id)
+    logger.info("job submitted", extra={"job_id": progress.job_id, "images": len(s3_keys)})
+    return Submitted(progress.job_id, replayed)
+
+
+def _record_failure(store: JobStore, progress: _Progress, sent: int) -> None:
+    if not progress.stored or progress.sent:
+        return  # no job to mark, or every message went out (only mark_enqueued failed)
+    try:
+        store.mark_failed_to_submit(progress.job_id, sent)
+    except Exception as exc:  # the table is down too: the error still names the job
+        logger.warning("job not marked failed_to_submit", extra={"cause": repr(exc)})
+
+
+def _release(store: JobStore, idempotency: tuple[str, str], job_id: str) -> None:
+    try:
+        IdempotencyClaims(store.table, store.ttl_days).release(*idempotency, job_id)
+    except Exception as exc:
+        logger.warning("Idempotency-Key not released", extra={"cause": repr(exc)})
+
+
+def _what_happened(progress: _Progress, sent: int, total: int) -> str | None:
+    if not progress.stored:
+        return None  # nothing was stored: the error's default message says it all
+    if progress.sent:
+        return f"Job {progress.job_id} is queued, but its record could not be updated."
+    return (
+        f"Job {progress.job_id} was stored, but only {sent} of its {total} images were "
+        "queued; GET /jobs/{job_id} shows it as failed_to_submit."
+    )

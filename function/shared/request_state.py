@@ -50,7 +50,7 @@ class RequestDetails(TypedDict, total=False):
     # The jobs API.
     job_id: str
     replayed: bool
-    page: int
+    first_index: int  # GET /jobs/{id}: where the page starts (pages are sized by bytes)
     # One SQS batch of the worker (function/jobs/), logged and measured like a request.
     messages: int
     succeeded: int
