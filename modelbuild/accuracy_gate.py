@@ -82,8 +82,8 @@ def summary(result: dict[str, Any]) -> str:
         f"top-1 agreement {result['top1_agreement']:.2f}%, top-1 drop "
         f"{result['top1_drop']:.2f} points (limit {result['max_top1_drop']:g}), "
         f"95% interval [{low:.2f}, {high:.2f}] points; "
-        f"{result['discordant']['fp32_only']} images right only in fp32, "
-        f"{result['discordant']['int8_only']} only in int8, McNemar exact p = "
+        f"images right only in fp32: {result['discordant']['fp32_only']}, only in int8: "
+        f"{result['discordant']['int8_only']}, McNemar exact p = "
         f"{result['mcnemar_p']:.4g} (int8 worse; significant below {result['significance']:g})"
     )
 

@@ -50,7 +50,7 @@ def test_the_same_drop_on_5000_images_fails() -> None:
     with pytest.raises(ExportError, match="lost too much accuracy") as failure:
         accuracy_gate.judge(measured(5000, 5000, 4896, 104, 0))
     assert "top-1 drop 2.08 points (limit 2)" in str(failure.value)
-    assert "104 images right only in fp32, 0 only in int8" in str(failure.value)
+    assert "images right only in fp32: 104, only in int8: 0" in str(failure.value)
 
 
 def test_a_drop_within_the_limit_passes_without_a_warning() -> None:
