@@ -88,7 +88,8 @@ def main(command: list[str]) -> int:
     # Ctrl+C reaches the whole process group; `kill`, `timeout`, an IDE's stop button or a
     # closed terminal reach only this process, which must then stop the children itself.
     for signum in STOP_SIGNALS:
-        signal.signal(signum, _raise_stopped)
+        if signal.getsignal(signum) != signal.SIG_IGN:  # `nohup make run` keeps ignoring HUP
+            signal.signal(signum, _raise_stopped)
     os.environ.update(LOCAL_ENV)
     children: list[subprocess.Popen] = []
     try:
@@ -108,9 +109,9 @@ def main(command: list[str]) -> int:
             f"{LOCAL_ENV['RESULTS_TABLE']} on {ENDPOINT}",
             flush=True,
         )
-        # The API first in the list: it is stopped first, while its dependencies still answer.
-        children.insert(0, subprocess.Popen(command))
-        return children[0].wait()
+        api = subprocess.Popen(command)
+        children.append(api)
+        return api.wait()
     except KeyboardInterrupt:
         return 130
     except Stopped as stopped:
