@@ -103,6 +103,8 @@ model: venv
 
 # POWERTOOLS_DEV pretty-prints the JSON logs and turns metrics off; our own one-line-per-request
 # log replaces uvicorn's access log.
+# `exec`: the server (or local_aws.py) replaces the recipe's shell, so the SIGTERM that make
+# passes on when it is stopped reaches it, and it stops what it started.
 # Without WEIGHTS on the command line, an offline machine falls back to random weights,
 # loudly, so that the local server still starts; /health then reports production_ready=false.
 run: venv
@@ -111,7 +113,8 @@ run: venv
 		echo "*** ImageNet weights unavailable: serving RANDOM weights, NOT FOR PRODUCTION ***" && \
 		$(MAKE) --no-print-directory model WEIGHTS=random; } || exit 1; \
 	fi
-	POWERTOOLS_DEV=true TORCH_CPP_LOG_LEVEL=ERROR $(if $(filter local,$(AWS)),$(PY) scripts/local_aws.py --) \
+	exec env POWERTOOLS_DEV=true TORCH_CPP_LOG_LEVEL=ERROR \
+		$(if $(filter local,$(AWS)),$(PY) scripts/local_aws.py --) \
 		$(PY) -m uvicorn function.handler:app --host $(HOST) --port $(PORT) --no-access-log
 
 lint: venv

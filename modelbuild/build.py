@@ -5,6 +5,7 @@ from __future__ import annotations
 import copy
 import hashlib
 import json
+import sys
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -13,7 +14,7 @@ import torch
 import torchvision
 
 from function.inference.preprocess import IMAGENET, Preprocessing
-from modelbuild import evaluate, golden, weights
+from modelbuild import accuracy_gate, evaluate, golden, weights
 from modelbuild.architectures import architecture, imagenet_labels
 from modelbuild.errors import ExportError
 from modelbuild.labels import read_labels
@@ -131,9 +132,11 @@ def export(
         int8(example)  # fail the build, not the first request, if the graph cannot run
     evaluation = None
     if eval_dir is not None:
-        evaluation = evaluate.evaluate(fp32, int8, eval_dir, labels, preprocessing, max_drop)
-        print(evaluate.summary(evaluation))
-        evaluate.check_drop(evaluation)
+        measured = evaluate.evaluate(fp32, int8, eval_dir, labels, preprocessing, max_drop)
+        evaluation = accuracy_gate.judge(measured)
+        print(accuracy_gate.summary(evaluation))
+        if (warning := accuracy_gate.warning(evaluation)) is not None:
+            print(warning, file=sys.stderr)
     out_dir.mkdir(parents=True, exist_ok=True)
     model_path, quantization = _save(int8, out_dir, model_format, backend)
     labels_json = json.dumps(labels, indent=0, ensure_ascii=False) + "\n"
