@@ -6,6 +6,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 TOOLS := .venv-tools
 CHECKOV := .venv-checkov
+DOCS_VENV := .venv-docs
 MODEL_DIR ?= model
 PORT ?= 8000
 HOST ?= 127.0.0.1
@@ -33,12 +34,13 @@ endif
 
 export MODEL_DIR
 
-.PHONY: help venv tools model run test test-onnx-newer-pythons lint typecheck mutate events fuzz audit bench bench-worker clean
+.PHONY: help venv tools docs model run test test-onnx-newer-pythons lint typecheck mutate events fuzz audit bench bench-worker bench-cost clean
 
 help:
 	@echo "make run      serve the API on http://$(HOST):$(PORT) (uvicorn, builds the model if missing)"
 	@echo "              AWS=local adds S3 uploads and the DynamoDB cache, from moto on localhost"
 	@echo "make test     lint, type check, unit, functional and template tests"
+	@echo "make docs     build the documentation site into .cache/site (MkDocs, --strict)"
 	@echo "make mutate   mutation testing of the fast-tested modules (mutmut; docs/MUTATION.md)"
 	@echo "make model    build $(MODEL_DIR)/ (WEIGHTS=imagenet|random|PATH, QUANT_BACKEND=fbgemm|x86|qnnpack,"
 	@echo "              FORMAT=torchscript|onnx)"
@@ -58,7 +60,7 @@ TORCH_INDEX_URL ?= https://download.pytorch.org/whl/cpu
 TORCH_INDEX_TIMEOUT ?= 3
 TORCH_PINS = $(shell grep -hE '^torch(vision)?==' requirements.txt requirements-dev.txt)
 
-$(VENV)/.installed: requirements.txt requirements-dev.txt requirements-onnx-export.txt
+$(VENV)/.installed: requirements.txt requirements-dev.txt requirements-onnx-export.txt client/pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	@index=$$($(PYTHON) scripts/torch_index.py "$(TORCH_INDEX_URL)" $(TORCH_INDEX_TIMEOUT)) && \
 	if [ -n "$$index" ]; then \
@@ -66,6 +68,7 @@ $(VENV)/.installed: requirements.txt requirements-dev.txt requirements-onnx-expo
 			--index-url "$$index" $(TORCH_PINS); \
 	fi
 	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt
+	$(PY) -m pip install --quiet --disable-pip-version-check -e ./client
 	touch $@
 
 # cfn-lint and the SAM CLI pin versions of boto3, pydantic and click that clash with the
@@ -78,6 +81,11 @@ $(TOOLS)/.installed: requirements-tools.txt
 $(CHECKOV)/.installed: requirements-checkov.txt
 	$(PYTHON) -m venv $(CHECKOV)
 	$(CHECKOV)/bin/python -m pip install --quiet --disable-pip-version-check -r requirements-checkov.txt
+	touch $@
+
+$(DOCS_VENV)/.installed: requirements-docs.txt
+	$(PYTHON) -m venv $(DOCS_VENV)
+	$(DOCS_VENV)/bin/python -m pip install --quiet --disable-pip-version-check -r requirements-docs.txt
 	touch $@
 
 venv: $(VENV)/.installed
@@ -95,6 +103,8 @@ model: venv
 
 # POWERTOOLS_DEV pretty-prints the JSON logs and turns metrics off; our own one-line-per-request
 # log replaces uvicorn's access log.
+# `exec`: the server (or local_aws.py) replaces the recipe's shell, so the SIGTERM that make
+# passes on when it is stopped reaches it, and it stops what it started.
 # Without WEIGHTS on the command line, an offline machine falls back to random weights,
 # loudly, so that the local server still starts; /health then reports production_ready=false.
 run: venv
@@ -103,7 +113,8 @@ run: venv
 		echo "*** ImageNet weights unavailable: serving RANDOM weights, NOT FOR PRODUCTION ***" && \
 		$(MAKE) --no-print-directory model WEIGHTS=random; } || exit 1; \
 	fi
-	POWERTOOLS_DEV=true TORCH_CPP_LOG_LEVEL=ERROR $(if $(filter local,$(AWS)),$(PY) scripts/local_aws.py --) \
+	exec env POWERTOOLS_DEV=true TORCH_CPP_LOG_LEVEL=ERROR \
+		$(if $(filter local,$(AWS)),$(PY) scripts/local_aws.py --) \
 		$(PY) -m uvicorn function.handler:app --host $(HOST) --port $(PORT) --no-access-log
 
 lint: venv
@@ -114,7 +125,13 @@ lint: venv
 typecheck: venv
 	$(PY) -m mypy
 
-test: venv tools lint typecheck
+# The site, --strict: a broken link, anchor or missing page fails. The API reference page is
+# rendered from the schema the app serves, written first with the app's virtualenv.
+docs: venv $(DOCS_VENV)/.installed
+	PYTHONPATH=$(CURDIR) $(PY) scripts/openapi_json.py .cache/openapi.json
+	NO_MKDOCS_2_WARNING=1 OPENAPI_JSON=$(CURDIR)/.cache/openapi.json $(DOCS_VENV)/bin/mkdocs build --strict
+
+test: venv tools lint typecheck docs
 	REQUIRE_TOOLS=1 $(PY) -m pytest
 	$(MAKE) --no-print-directory test-onnx-newer-pythons
 
@@ -174,6 +191,13 @@ bench: venv
 	$(PY) bench/added_cold_start.py
 	$(PY) bench/batch_cache_report.py
 	$(MAKE) --no-print-directory bench-worker
+	$(MAKE) --no-print-directory bench-cost
+
+# What a bulk job costs per million images, from every AWS request counted against moto;
+# writes docs/cost.json and docs/COST.md. COST_IMAGES (default 2000) sets the job's size.
+bench-cost: venv
+	@[ -f $(MODEL_DIR)/metadata.json ] || $(MAKE) --no-print-directory model WEIGHTS=random
+	$(PY) bench/cost_run.py
 
 # The SQS worker's images per second for SQS batch sizes 1, 5 and 10, and its init time;
 # writes docs/worker-throughput.json (quoted in docs/SCALING.md). About four minutes.
@@ -191,5 +215,5 @@ events: venv
 	$(PY) tests/make_events.py
 
 clean:
-	rm -rf $(VENV) $(TOOLS) $(CHECKOV) .venv-audit .venv-onnx-* .cache $(MODEL_DIR) .pytest_cache .ruff_cache \
+	rm -rf $(VENV) $(TOOLS) $(CHECKOV) $(DOCS_VENV) .venv-audit .venv-onnx-* .cache $(MODEL_DIR) .pytest_cache .ruff_cache \
 		.hypothesis .fuzz .mypy_cache mutants

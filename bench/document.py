@@ -206,7 +206,10 @@ wall time far more than it, so compare ratios of both.
 Per request through the Lambda handler (Mangum, multipart REST event, JSON logs and EMF
 metrics on), after two untimed requests, in one serving process per variant. `onnx` is ours
 with the ONNX Runtime model. `ours_1_thread` is ours with `TORCH_THREADS=1`, for the cost
-model.
+model. Every row but the last runs with the content cache off (`CACHE_SIZE=0`): the probe
+repeats the same image, which the cache would otherwise answer from memory, so those rows
+are the compute path. `ours_cache_hit` is that repeat with the cache on: a hit, no decode
+and no model.
 
 {table(["variant", "image", "p50 ms", "p95 ms", "p99 ms", "n"], warm_rows)}
 

@@ -84,17 +84,34 @@ def cold_starts(variants: dict[str, dict[str, str]], event: Path, runs: int) -> 
     }
 
 
-def warm_probe(variant: str, events: list[Path], requests: int, env: dict[str, str]) -> dict:
-    """Latencies and peak RSS, plus per-stage medians read from the service's own log lines."""
+def warm_probe(
+    variant: str, events: list[Path], requests: int, env: dict[str, str], cache: bool = False
+) -> dict:
+    """Latencies and peak RSS, plus per-stage medians read from the service's own log lines.
+
+    The probe repeats each image, so an enabled content cache would answer every timed request
+    from memory: by default the cache is off (CACHE_SIZE=0) and the numbers are the compute
+    path's. `cache=True` measures the hit path instead; a hit logs no decode or inference."""
+    env = {**env, "CACHE_SIZE": "1024" if cache else "0"}
     stdout = run_probe("warm_probe.py", [variant, str(requests), *map(str, events)], env)
     report = last_json_line(stdout)
     stages: dict[str, dict[str, list[float]]] = {}
+    hits = 0
     for line in stdout.splitlines():
-        if '"message":"request"' in line:
-            entry = json.loads(line)
-            size = stages.setdefault(f"{entry['image_width']}x{entry['image_height']}", {})
-            for key in ("latency_ms", "decode_ms", "preprocess_ms", "inference_ms"):
-                size.setdefault(key, []).append(entry[key])
+        if '"message":"request"' not in line:
+            continue
+        entry = json.loads(line)
+        if entry.get("cache_hits"):
+            hits += 1
+            continue
+        size = stages.setdefault(f"{entry['image_width']}x{entry['image_height']}", {})
+        for key in ("latency_ms", "decode_ms", "preprocess_ms", "inference_ms"):
+            size.setdefault(key, []).append(entry[key])
+    if not cache and hits:
+        raise RuntimeError(f"{hits} cache hits with the cache off: not the compute path")
+    if cache and variant == "ours" and hits < requests * len(events):
+        raise RuntimeError(f"{hits} cache hits for {requests * len(events)} timed requests")
+    report["cache_hits"] = hits
     report["stages_ms"] = {
         size: {key: statistics.median(values) for key, values in timings.items()}
         for size, timings in stages.items()

@@ -5,6 +5,7 @@ from __future__ import annotations
 import copy
 import hashlib
 import json
+import sys
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -13,7 +14,7 @@ import torch
 import torchvision
 
 from function.inference.preprocess import IMAGENET, Preprocessing
-from modelbuild import evaluate, weights
+from modelbuild import accuracy_gate, evaluate, golden, weights
 from modelbuild.architectures import architecture, imagenet_labels
 from modelbuild.errors import ExportError
 from modelbuild.labels import read_labels
@@ -25,7 +26,8 @@ TORCHSCRIPT_QUANTIZATION = {"scheme": "static int8 post-training"}
 
 
 def build_model(arch: str, source: str, backend: str, options: dict[str, Any], inputs: Inputs):
-    """(fp32 model or None, int8 model, provenance, labels). The fp32 one only to evaluate."""
+    """(fp32 model, int8 model, provenance, labels). The fp32 one evaluates and answers the
+    golden set (modelbuild/golden.py), as the reference the int8 one was made from."""
     spec = architecture(arch)
     if options["model_format"] == "onnx":
         return _build_onnx(arch, source, options, inputs)
@@ -39,13 +41,12 @@ def build_model(arch: str, source: str, backend: str, options: dict[str, Any], i
         # unchanged. Give CALIBRATION_DIR with qnnpack to calibrate for qnnpack instead.
         labels = inputs.check(1000)
         int8, provenance = weights.prequantized(spec, backend)
-        fp32 = weights.imagenet_float(spec) if inputs.eval_dir else None
-        return fp32, int8, provenance, labels
+        return weights.imagenet_float(spec), int8, provenance, labels
     fp32, batches, provenance = weights.float_model(source, arch=arch, **_float_options(options))
     labels = inputs.check(fp32.fc.out_features)  # before the slow part, calibration
-    int8 = quantize(copy.deepcopy(fp32) if inputs.eval_dir else fp32, backend, batches)
+    int8 = quantize(copy.deepcopy(fp32), backend, batches)
     scripted = torch.jit.freeze(torch.jit.script(int8.eval()))
-    return (fp32 if inputs.eval_dir else None), scripted, provenance, labels
+    return fp32, scripted, provenance, labels
 
 
 def _build_onnx(arch: str, source: str, options: dict[str, Any], inputs: Inputs):
@@ -61,7 +62,7 @@ def _build_onnx(arch: str, source: str, options: dict[str, Any], inputs: Inputs)
     fp32, batches, provenance = weights.float_model(source, arch=arch, **_float_options(options))
     labels = inputs.check(fp32.fc.out_features)
     int8 = onnx_export.OnnxInt8(fp32, batches, options["preprocessing"].crop)
-    return (fp32 if inputs.eval_dir else None), int8, provenance, labels
+    return fp32, int8, provenance, labels
 
 
 def _float_options(options: dict[str, Any]) -> dict[str, Any]:
@@ -131,9 +132,11 @@ def export(
         int8(example)  # fail the build, not the first request, if the graph cannot run
     evaluation = None
     if eval_dir is not None:
-        evaluation = evaluate.evaluate(fp32, int8, eval_dir, labels, preprocessing, max_drop)
-        print(evaluate.summary(evaluation))
-        evaluate.check_drop(evaluation)
+        measured = evaluate.evaluate(fp32, int8, eval_dir, labels, preprocessing, max_drop)
+        evaluation = accuracy_gate.judge(measured)
+        print(accuracy_gate.summary(evaluation))
+        if (warning := accuracy_gate.warning(evaluation)) is not None:
+            print(warning, file=sys.stderr)
     out_dir.mkdir(parents=True, exist_ok=True)
     model_path, quantization = _save(int8, out_dir, model_format, backend)
     labels_json = json.dumps(labels, indent=0, ensure_ascii=False) + "\n"
@@ -154,6 +157,8 @@ def export(
         "sha256": hashlib.sha256(model_path.read_bytes()).hexdigest(),
     }
     (out_dir / "metadata.json").write_text(json.dumps(metadata, indent=2) + "\n")
+    sources = (eval_dir, calibration_dir, seed)
+    golden.record(out_dir, fp32, int8, labels, preprocessing, metadata, sources)
     return metadata
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import copy
 from collections.abc import Mapping
 from typing import Any
 
@@ -14,8 +15,9 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from function import __version__
-from function.api.routes import batch, classify, health, jobs, results, uploads
-from function.api.top_k import document_top_k_limit
+from function.api.gateway_paths import GatewayPathMiddleware
+from function.api.routes import batch, classify, health, jobs, page, results, uploads
+from function.api.schemas.limits import document_limits
 from function.inference.classifier import get_classifier
 from function.shared import errors
 from function.shared.observability import ObservabilityMiddleware, log_unhandled_error
@@ -39,17 +41,19 @@ def error_response(
     code: str,
     message: str,
     headers: Mapping[str, str] | None = None,
+    fields: Mapping[str, str] | None = None,
 ) -> JSONResponse:
     """The one error shape. `state` is the request's ASGI state, filled by the middleware."""
     request = request_state(state)
     request.details["error_code"] = code
-    error = {"code": code, "message": message, "request_id": request.request_id}
+    error = {**(fields or {}), "code": code, "message": message, "request_id": request.request_id}
     return JSONResponse({"error": error}, status, headers)
 
 
 @app.exception_handler(errors.ServiceError)
 async def _service_error(request: Request, exc: errors.ServiceError) -> JSONResponse:
-    return error_response(request.scope["state"], exc.status_code, exc.code, exc.message)
+    state = request.scope["state"]
+    return error_response(state, exc.status_code, exc.code, exc.message, fields=exc.fields)
 
 
 @app.exception_handler(RequestValidationError)
@@ -99,6 +103,7 @@ class InternalErrorMiddleware:
 
 
 # Outermost last: the request ID and summary log wrap everything, including the 500 above.
+app.add_middleware(GatewayPathMiddleware)
 app.add_middleware(InternalErrorMiddleware)
 if cors_origins := get_settings().cors_allowed_origins:
     app.add_middleware(
@@ -117,15 +122,18 @@ app.include_router(uploads.router)
 app.include_router(jobs.router)
 app.include_router(results.router)
 app.include_router(health.router)
+app.include_router(page.router)
 _fastapi_openapi = app.openapi
 
 
 def _openapi_with_model_limits() -> dict[str, Any]:
-    """FastAPI's schema (cached after the first call), plus the loaded model's limits."""
-    schema = _fastapi_openapi()
+    """FastAPI's schema (built once), plus this deployment's key prefixes and top_k maximum."""
+    schema = copy.deepcopy(_fastapi_openapi())
+    num_classes = None
     # Without a model /docs still works; the model's own error shows on /classify and /health.
     with contextlib.suppress(errors.ModelUnavailable):
-        document_top_k_limit(schema, get_classifier().num_classes)
+        num_classes = get_classifier().num_classes
+    document_limits(schema, get_settings(), num_classes)
     return schema
 
 

@@ -35,8 +35,8 @@ def keys_checker(settings: Settings) -> Callable[[int, str], None]:
             store.check_key(key)
         except errors.InvalidS3Key as exc:
             raise errors.InvalidS3Key(
-                f"s3_keys[{index}]: '{key[:200]}' is not under '{stores[0].prefix}' or "
-                f"'{stores[1].prefix}', or is not a plain key."
+                f"s3_keys[{index}]: {exc.message} A job's keys start with "
+                f"'{stores[0].prefix}' or '{stores[1].prefix}'."
             ) from exc
 
     return check

@@ -6,7 +6,7 @@ of the export lacks are null.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 
@@ -24,6 +24,11 @@ class AccuracyOut(BaseModel):
     top5: float = Field(description="Percent whose right class is among the first five.")
 
 
+class DiscordantOut(BaseModel):
+    fp32_only: int = Field(description="Images only fp32 classified right (top-1).")
+    int8_only: int = Field(description="Images only int8 classified right (top-1).")
+
+
 class EvaluationOut(BaseModel):
     images: int = Field(description="Images in the build's EVAL_DIR.")
     classes: int = Field(description="How many of the model's classes had images there.")
@@ -31,7 +36,29 @@ class EvaluationOut(BaseModel):
     int8: AccuracyOut
     top1_agreement: float = Field(description="Percent of images where both agree on top-1.")
     top1_drop: float = Field(description="fp32 top-1 minus int8 top-1, in percentage points.")
-    max_top1_drop: float = Field(description="The build fails above this drop.")
+    max_top1_drop: float = Field(
+        description="The limit: the build fails when the drop is above it and significant."
+    )
+    discordant: DiscordantOut | None = Field(
+        None, description="Images where exactly one model is right; null for older builds."
+    )
+    mcnemar_p: float | None = Field(
+        None,
+        description="McNemar's exact one-sided p-value that int8 is worse than fp32, from the "
+        "discordant images; null for older builds.",
+    )
+    top1_drop_ci95: list[float] | None = Field(
+        None,
+        min_length=2,
+        max_length=2,
+        description="95% interval on the top-1 drop, in points (Agresti-Min, paired).",
+    )
+    significance: float | None = Field(None, description="The p-value below which it fails.")
+    gate: Literal["pass", "warn"] | None = Field(
+        None,
+        description="'warn': the drop is over the limit, but too few images to tell it from "
+        "noise, so the build went on. A significant drop over the limit fails the build.",
+    )
 
 
 class ModelCard(BaseModel):

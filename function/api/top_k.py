@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import Depends, Query, Request
 
@@ -36,12 +36,3 @@ async def checked_top_k(
 ) -> int:
     """The `top_k` query parameter of every classify route, as a dependency."""
     return resolve_top_k(top_k, "top_k" in request.query_params, model)
-
-
-def document_top_k_limit(openapi: dict[str, Any], num_classes: int) -> None:
-    """Put the loaded model's class count into the served schema as every top_k's maximum."""
-    for path in openapi["paths"].values():
-        for operation in path.values():
-            for parameter in operation.get("parameters", []):
-                if parameter["name"] == "top_k":
-                    parameter["schema"]["maximum"] = num_classes

@@ -17,6 +17,11 @@ from typing import Any
 CONNECT_TIMEOUT_SECONDS = 2
 READ_TIMEOUT_SECONDS = 5
 MAX_ATTEMPTS = 3
+# DynamoDB's answers to a request that breaks its rules (an item over 400 KB, a key over
+# 2048 bytes, a malformed expression); S3's to a key over 1024 bytes.
+INVALID_REQUEST_CODES = frozenset(
+    {"ValidationException", "SerializationException", "KeyTooLongError"}
+)
 
 
 _creating = threading.Lock()
@@ -64,13 +69,19 @@ def require_credentials() -> None:
 
 
 def failure_kind(exc: BaseException) -> str | None:
-    """'not_found' or 'unavailable' for an error raised by botocore; None for anything else."""
+    """'not_found' or 'unavailable' for an error raised by botocore; None for anything else.
+
+    None too when AWS refused the request itself as invalid: the service sent a request it
+    must never send, which is a bug to log and answer with a 500, not an outage to retry.
+    """
     from botocore.exceptions import BotoCoreError, ClientError
 
     if isinstance(exc, ClientError):
         error = exc.response.get("Error", {})
         if error.get("Code") in ("404", "NoSuchKey", "NotFound"):
             return "not_found"
+        if error.get("Code") in INVALID_REQUEST_CODES:
+            return None
         return "unavailable"  # throttling, access denied, server errors, expired credentials
     if isinstance(exc, BotoCoreError):
         return "unavailable"  # time-outs, connection failures, missing credentials

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass
+from typing import Any
 
 from function.aws.clients import client
 
@@ -20,6 +21,11 @@ TABLE_SCHEMA = {
     "AttributeDefinitions": [{"AttributeName": "pk", "AttributeType": "S"}],
     "BillingMode": "PAY_PER_REQUEST",
 }
+
+
+def expired(item: dict[str, Any]) -> bool:
+    """Past its expires_at: DynamoDB deletes such items lazily, often days later, so they read."""
+    return int(item.get(TTL_ATTRIBUTE, {"N": "0"})["N"]) <= time.time()
 
 
 @dataclass(frozen=True)

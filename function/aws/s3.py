@@ -20,6 +20,8 @@ SAFE_KEY = re.compile(r"[A-Za-z0-9!_.*'()/-]{1,1024}")
 # Objects dropped under INCOMING_PREFIX are named by people ("IMG 0001 (2).jpg"): any
 # printable characters, still without the path tricks check_key refuses.
 DROPPED_KEY = re.compile(r"[^\x00-\x1f\x7f]{1,1024}")
+# S3 counts a key's length in UTF-8 bytes, not characters (and DynamoDB its keys in bytes too).
+MAX_KEY_BYTES = 1024
 
 
 @dataclass(frozen=True)
@@ -31,6 +33,11 @@ class ImageStore:
 
     def check_key(self, key: str) -> str:
         """The key itself when it names an upload this service could have issued."""
+        size = utf8_size(key)
+        if size is None or size > MAX_KEY_BYTES:
+            raise errors.InvalidS3Key(
+                f"'{key[:200]}' is not an S3 key: at most {MAX_KEY_BYTES} bytes of UTF-8."
+            )
         if (
             not self.key_pattern.fullmatch(key)
             or not key.startswith(self.prefix)
@@ -85,6 +92,14 @@ class ImageStore:
             raise errors.PayloadTooLarge(
                 f"The object is {size:,} bytes; the limit is {self.max_bytes:,}."
             )
+
+
+def utf8_size(text: str) -> int | None:
+    """Bytes in UTF-8, or None for text UTF-8 cannot encode (a lone surrogate)."""
+    try:
+        return len(text.encode("utf-8"))
+    except UnicodeEncodeError:
+        return None
 
 
 @contextmanager

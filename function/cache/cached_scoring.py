@@ -70,4 +70,11 @@ async def score_with_cache(
             store()
     details["cache_hits"] = len(images) - len(misses)
     details["cache_misses"] = len(misses)
-    return [entry for entry in scored if entry is not None]
+    answered = [entry for entry in scored if entry is not None]
+    details["top1_probabilities"] = [
+        round(float(entry.probabilities.max()), 4)
+        for entry in answered
+        if entry.probabilities is not None
+    ]
+    details["confidence_floor"] = settings.confidence_floor
+    return answered

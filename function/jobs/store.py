@@ -6,42 +6,19 @@ Raises botocore's exceptions; the routes turn them into job_store_unavailable.
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from function.aws.clients import client
-from function.aws.results import DAY_SECONDS, TTL_ATTRIBUTE
+from function.aws.results import DAY_SECONDS, TTL_ATTRIBUTE, expired
 from function.jobs.chunk_record import decode, images_per_chunk
 from function.jobs.counts import read_counts
-from function.jobs.keys import PAGE_SIZE, chunk_pk, idempotency_pk, job_pk, keys_pk
+from function.jobs.job import Job
+from function.jobs.keys import PAGE_SIZE, chunk_pk, job_pk, keys_pk
 from function.jobs.outcomes import Outcome
 
 FORMATS = ("jsonl", "csv")
 __all__ = ["DAY_SECONDS", "FORMATS", "Job", "JobStore"]
-
-
-@dataclass(frozen=True)
-class Job:
-    job_id: str
-    total: int | None  # None while a prefix is being listed
-    succeeded: int
-    failed: int
-    top_k: int
-    stage: str  # listing, queued, exporting, done (job_status in the table)
-    enqueued: bool
-    listed: int = 0
-    source: dict[str, str] = field(default_factory=dict)  # bucket and prefix of a prefix job
-    export: dict[str, str] = field(default_factory=dict)  # format -> S3 key, once done
-
-    @property
-    def done(self) -> bool:
-        return self.stage == "done"
-
-    @property
-    def status(self) -> str:
-        if self.stage == "queued":
-            return "running" if self.succeeded + self.failed else "queued"
-        return self.stage
 
 
 @dataclass(frozen=True)
@@ -51,29 +28,6 @@ class JobStore:
 
     def expires_at(self) -> int:
         return int(time.time()) + self.ttl_days * DAY_SECONDS
-
-    def claim_idempotency_key(
-        self, scope: str, key: str, job_id: str, request_hash: str
-    ) -> tuple[str, str] | None:
-        """None if this call claimed the key for job_id, else (earlier job id, its request hash)."""
-        dynamodb = client("dynamodb")
-        try:
-            dynamodb.put_item(
-                TableName=self.table,
-                Item={
-                    "pk": {"S": idempotency_pk(scope, key)},
-                    "job_id": {"S": job_id},
-                    "request_hash": {"S": request_hash},
-                    TTL_ATTRIBUTE: {"N": str(self.expires_at())},
-                },
-                ConditionExpression="attribute_not_exists(pk)",
-            )
-            return None
-        except dynamodb.exceptions.ConditionalCheckFailedException:
-            item = self._get(idempotency_pk(scope, key))
-            if item is None:  # expired between the two calls: claim it again
-                return self.claim_idempotency_key(scope, key, job_id, request_hash)
-            return item["job_id"]["S"], item["request_hash"]["S"]
 
     def create(self, job_id: str, s3_keys: list[str], top_k: int) -> None:
         """Write the key pages, then the job. Safe to repeat for the same job_id."""
@@ -122,12 +76,25 @@ class JobStore:
         )
 
     def mark_enqueued(self, job_id: str) -> None:
+        """Every message is queued; an idempotent retry that got here clears a failed attempt."""
         client("dynamodb").update_item(
             TableName=self.table,
             Key={"pk": {"S": job_pk(job_id)}},
-            UpdateExpression="SET #enqueued = :yes",
-            ExpressionAttributeNames={"#enqueued": "enqueued"},
+            UpdateExpression="SET #enqueued = :yes REMOVE #sent",
+            ExpressionAttributeNames={"#enqueued": "enqueued", "#sent": "messages_sent"},
             ExpressionAttributeValues={":yes": {"BOOL": True}},
+        )
+
+    def mark_failed_to_submit(self, job_id: str, messages_sent: int) -> None:
+        """The request failed after the job was stored: GET then says so, and how far it got."""
+        client("dynamodb").update_item(
+            TableName=self.table,
+            Key={"pk": {"S": job_pk(job_id)}},
+            UpdateExpression="SET #sent = :sent",
+            # Never on a job the failed write did not store (an update would create one).
+            ConditionExpression="attribute_exists(pk)",
+            ExpressionAttributeNames={"#sent": "messages_sent"},
+            ExpressionAttributeValues={":sent": {"N": str(messages_sent)}},
         )
 
     def get(self, job_id: str) -> Job | None:
@@ -148,6 +115,7 @@ class JobStore:
             int(item.get("listed", {"N": "0"})["N"]),
             {name: item[name]["S"] for name in ("bucket", "prefix") if name in item},
             {name: item[f"export_{name}"]["S"] for name in FORMATS if f"export_{name}" in item},
+            int(item["messages_sent"]["N"]) if "messages_sent" in item else None,
         )
 
     def keys_page(self, job_id: str, page: int) -> list[str]:
@@ -168,8 +136,9 @@ class JobStore:
         while request:  # BatchGetItem may hand back some keys unprocessed under load
             answer = client("dynamodb").batch_get_item(RequestItems=request)
             for item in answer["Responses"].get(self.table, []):
-                for entry in decode(item, labels, model_version):
-                    found[entry.index] = _shown(entry.outcome)
+                if not expired(item):
+                    for entry in decode(item, labels, model_version):
+                        found[entry.index] = _shown(entry.outcome)
             request = answer.get("UnprocessedKeys") or {}
             if request:
                 time.sleep(0.05)
@@ -182,8 +151,8 @@ class JobStore:
             .get_item(TableName=self.table, Key={"pk": {"S": pk}}, ConsistentRead=True)
             .get("Item")
         )
-        if item is None or int(item.get(TTL_ATTRIBUTE, {"N": "0"})["N"]) <= time.time():
-            return None  # DynamoDB deletes expired items lazily, within days
+        if item is None or expired(item):
+            return None
         found: dict[str, Any] = item
         return found
 

@@ -1,11 +1,15 @@
 """The service's one exception hierarchy.
 
 Each class carries the HTTP status and a stable, snake_case error code that clients may
-branch on. `app.py` renders every one of them as {"error": {"code": ..., "message": ...}}.
-This module imports nothing from FastAPI so the model and preprocessing code can raise them.
+branch on. `app.py` renders every one of them as {"error": {"code": ..., "message": ...,
+"request_id": ...}}, plus the error's `fields` (such as the job_id of a job that a failed
+POST /jobs created). This module imports nothing from FastAPI so the model and preprocessing
+code can raise them.
 """
 
 from __future__ import annotations
+
+from collections.abc import Mapping
 
 
 class ServiceError(Exception):
@@ -13,8 +17,10 @@ class ServiceError(Exception):
     code: str = "internal_error"
     default_message: str = "The server failed to process the request."
 
-    def __init__(self, message: str | None = None) -> None:
+    def __init__(self, message: str | None = None, fields: Mapping[str, str] | None = None) -> None:
         self.message = message or self.default_message
+        # Beside code, message and request_id in the error object; documented in ErrorBody.
+        self.fields = dict(fields or {})
         super().__init__(self.message)
 
 

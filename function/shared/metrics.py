@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 
 from aws_lambda_powertools.metrics import EphemeralMetrics, MetricUnit
 
@@ -20,6 +20,11 @@ CACHE_METRICS = {
     "cache_misses": "CacheMisses",
     "cache_errors": "CacheErrors",
 }
+# Prediction health, per answered image: a drift signal for canaries and dashboards, not
+# ground truth (a model that swaps labels answers just as confidently).
+TOP1_PROBABILITY = "Top1Probability"
+SCORED_ANSWERS = "ScoredAnswers"
+LOW_CONFIDENCE_ANSWERS = "LowConfidenceAnswers"
 
 
 def emit_request_metrics(summary: Mapping[str, object]) -> None:
@@ -41,9 +46,24 @@ def emit_request_metrics(summary: Mapping[str, object]) -> None:
     if summary["cold_start"]:
         request_metrics.add_metric("ColdStart", MetricUnit.Count, 1)
     request_metrics.flush_metrics()
+    top1 = summary.get("top1_probabilities")
+    if isinstance(top1, Sequence) and top1:
+        emit_prediction_metrics([float(p) for p in top1], float(str(summary["confidence_floor"])))
     if "error_code" in summary:
         # Mangum turns crashes into 500 responses, so Lambda's own Errors metric stays at zero.
         error_metrics = EphemeralMetrics(namespace=NAMESPACE, service=SERVICE)
         error_metrics.add_dimension("error_code", str(summary["error_code"]))
         error_metrics.add_metric("Errors", MetricUnit.Count, 1)
         error_metrics.flush_metrics()
+
+
+def emit_prediction_metrics(top1: Sequence[float], confidence_floor: float) -> None:
+    """Every answer's top-1 probability (one EMF value each, so p10/p50 work) and how many
+    fell under the floor. Only the service dimension: one series that an alarm can name."""
+    health = EphemeralMetrics(namespace=NAMESPACE, service=SERVICE)
+    for probability in top1:
+        health.add_metric(TOP1_PROBABILITY, MetricUnit.NoUnit, probability)
+    health.add_metric(SCORED_ANSWERS, MetricUnit.Count, len(top1))
+    low = sum(1 for probability in top1 if probability < confidence_floor)
+    health.add_metric(LOW_CONFIDENCE_ANSWERS, MetricUnit.Count, low)
+    health.flush_metrics()

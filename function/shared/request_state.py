@@ -44,10 +44,13 @@ class RequestDetails(TypedDict, total=False):
     cache_hits: int
     cache_misses: int
     cache_errors: int
+    # Prediction health (metrics.emit_prediction_metrics): each answer's top-1 probability.
+    top1_probabilities: list[float]
+    confidence_floor: float
     # The jobs API.
     job_id: str
     replayed: bool
-    page: int
+    first_index: int  # GET /jobs/{id}: where the page starts (pages are sized by bytes)
     # One SQS batch of the worker (function/jobs/), logged and measured like a request.
     messages: int
     succeeded: int

@@ -80,6 +80,9 @@ class Settings(BaseSettings):
     # Optional DynamoDB table shared by the environments; empty: no shared layer.
     results_table: str = ""
     cache_ttl_seconds: int = Field(3600, gt=0)
+    # An answer whose top-1 probability is below this counts as low-confidence in the
+    # prediction-health metrics (docs/deploying-a-new-model-safely.md).
+    confidence_floor: float = Field(0.2, ge=0.0, le=1.0)
 
     # --- Jobs, the worker and the S3 drop folder (issue 9) ---
     # The SQS queue POST /jobs sends work to; empty: the jobs routes answer 501.

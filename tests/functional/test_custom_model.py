@@ -94,6 +94,16 @@ def test_health_is_the_model_card(custom_checkpoint, serving, lambda_context) ->
     assert evaluation["classes"] == 5
     assert evaluation["top1_drop"] <= evaluation["max_top1_drop"] == 2
     assert evaluation["int8"]["top1"] >= 90
+    # The accuracy gate's numbers (modelbuild/accuracy_gate.py), as the build judged them.
+    assert evaluation["gate"] == "pass"
+    assert 0 <= evaluation["mcnemar_p"] <= 1
+    assert evaluation["significance"] == 0.05
+    low, high = evaluation["top1_drop_ci95"]
+    assert low <= evaluation["top1_drop"] <= high
+    discordant = evaluation["discordant"]
+    assert set(discordant) == {"fp32_only", "int8_only"}
+    flips = discordant["fp32_only"] - discordant["int8_only"]
+    assert evaluation["top1_drop"] == pytest.approx(100 * flips / evaluation["images"])
 
 
 def test_top_k_is_bounded_by_the_model_classes(custom_checkpoint, serving, lambda_context):

@@ -106,6 +106,9 @@ def test_an_accuracy_drop_beyond_the_limit_fails_the_build(custom_checkpoint, tm
     assert "int8 quantization lost too much accuracy" in error
     assert "evaluation on 25 images (5 classes)" in error
     assert "(limit 2)" in error
+    # Far beyond noise on 25 images: the gate's paired test says so (issue 18, item 12).
+    assert "McNemar exact p = " in error
+    assert "95% interval [" in error
     assert not (tmp_path / "model" / "model.pt").exists()
 
 

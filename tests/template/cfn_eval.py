@@ -1,7 +1,9 @@
 """What a template's properties become for given parameter values, as CloudFormation sees them.
 
 Resolves Ref of parameters (and AWS::NoValue), Conditions, Fn::Equals, Fn::Not, Fn::And,
-Fn::Or and Fn::If. Anything else (Fn::Sub, Fn::GetAtt, Ref of a resource) is kept unresolved.
+Fn::Or and Fn::If; Fn::Join, Fn::Select and Fn::Split once their arguments are known; and the
+Rules section's assertions (with Fn::Contains). Anything else (Fn::Sub, Fn::GetAtt, Ref of a
+resource) is kept unresolved.
 """
 
 from __future__ import annotations
@@ -10,6 +12,7 @@ from typing import Any
 
 NO_VALUE = type("NoValue", (), {"__repr__": lambda self: "AWS::NoValue"})()
 BOOLEAN_FUNCTIONS = {"Fn::Equals", "Fn::Not", "Fn::And", "Fn::Or", "Condition"}
+STRING_FUNCTIONS = {"Fn::Join", "Fn::Select", "Fn::Split", "Fn::Contains"}
 
 
 def parameter_values(template: dict, overrides: dict[str, Any] | None = None) -> dict[str, Any]:
@@ -28,6 +31,25 @@ class Evaluator:
         self.parameters = parameter_values(template, overrides)
         self.definitions = template.get("Conditions", {})
         self.conditions: dict[str, bool] = {}
+        self.rules = template.get("Rules", {})
+
+    def failed_assertions(self) -> list[str]:
+        """The AssertDescription of every rule assertion these parameter values break, as
+        CloudFormation checks them before it creates or changes anything."""
+        failed = []
+        for name, rule in self.rules.items():
+            if "RuleCondition" in rule and not self._boolean(rule["RuleCondition"], name):
+                continue
+            for assertion in rule["Assertions"]:
+                if not self._boolean(assertion["Assert"], name):
+                    failed.append(assertion.get("AssertDescription", name))
+        return failed
+
+    def _boolean(self, expression: Any, where: str) -> bool:
+        value = self.resolve(expression)
+        if not isinstance(value, bool):
+            raise TypeError(f"rule {where} is not a boolean: {value!r}")
+        return value
 
     def condition(self, name: str) -> bool:
         if name not in self.conditions:
@@ -64,6 +86,8 @@ class Evaluator:
         if function == "Fn::If":
             name, when_true, when_false = argument
             return self.resolve(when_true if self.condition(name) else when_false)
+        if function in STRING_FUNCTIONS:
+            return self._string_function(function, self.resolve(argument))
         if function not in BOOLEAN_FUNCTIONS:
             return NotImplemented
         values = [self.resolve(item) for item in argument]
@@ -76,3 +100,27 @@ class Evaluator:
             (only,) = values
             return not only
         return all(values) if function == "Fn::And" else any(values)
+
+    @staticmethod
+    def _string_function(function: str, argument: list) -> Any:
+        """Fn::Join, Fn::Select, Fn::Split and Fn::Contains, or the call kept unresolved
+        while an argument still is (a Ref of a resource, say)."""
+
+        def known(value: Any) -> bool:
+            return isinstance(value, (str, int)) or (
+                isinstance(value, list) and all(isinstance(item, str) for item in value)
+            )
+
+        if not all(known(item) for item in argument):
+            return {function: argument}
+        if function == "Fn::Join":
+            delimiter, items = argument
+            return delimiter.join(items)
+        if function == "Fn::Select":
+            index, items = argument
+            return items[int(index)]
+        if function == "Fn::Split":
+            delimiter, text = argument
+            return text.split(delimiter)
+        items, text = argument
+        return text in items

@@ -64,3 +64,30 @@ def test_mistakes_in_the_template_are_errors_not_false() -> None:
         Evaluator(TEMPLATE).resolve({"Fn::Not": ["true"]})
     with pytest.raises(KeyError, match="no default"):
         Evaluator({"Parameters": {"Required": {"Type": "String"}}})
+
+
+def test_join_select_and_split_resolve_once_their_arguments_are_known() -> None:
+    first = {"Fn::Select": [0, {"Fn::Split": [",", {"Ref": "Topic"}]}]}
+    quoted = {"Fn::Join": ["", ["'", first, "'"]]}
+    assert Evaluator(TEMPLATE, {"Topic": "a,b"}).resolve(quoted) == "'a'"
+    unknown = {"Fn::Join": ["-", [{"Ref": "SomeResource"}, "x"]]}
+    assert Evaluator(TEMPLATE).resolve(unknown) == unknown
+
+
+def test_rules_report_the_assertions_that_fail() -> None:
+    template = {
+        **TEMPLATE,
+        "Rules": {
+            "TopicNeedsFast": {
+                "RuleCondition": {"Fn::Not": [{"Fn::Equals": [{"Ref": "Topic"}, ""]}]},
+                "Assertions": [
+                    {"Assert": {"Fn::Equals": [{"Ref": "Mode"}, "fast"]}, "AssertDescription": "m"},
+                    {"Assert": {"Fn::Contains": [["5", "6"], {"Ref": "Size"}]}},
+                ],
+            }
+        },
+    }
+    assert Evaluator(template, {"Mode": "slow"}).failed_assertions() == []  # no topic: skipped
+    assert Evaluator(template, {"Topic": "a"}).failed_assertions() == []
+    failed = Evaluator(template, {"Topic": "a", "Mode": "slow", "Size": 7}).failed_assertions()
+    assert failed == ["m", "TopicNeedsFast"]

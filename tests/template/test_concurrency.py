@@ -47,11 +47,11 @@ def referenced_parameters(value) -> set[str]:
     return set()
 
 
-def reservation_parameters() -> set[str]:
+def reservation_parameters(properties: tuple[str, ...] = RESERVING_PROPERTIES) -> set[str]:
     """Every parameter a function's reservation is built from, directly or through Fn::If."""
     names: set[str] = set()
     for resource in TEMPLATE["Resources"].values():
-        for key in RESERVING_PROPERTIES:
+        for key in properties:
             names |= referenced_parameters(resource.get("Properties", {}).get(key))
     return names & set(TEMPLATE["Parameters"])
 
@@ -65,7 +65,11 @@ def test_no_function_reserves_concurrency_with_default_parameters() -> None:
         assert reserved == {}, f"{name} reserves concurrency by default: {reserved}"
 
 
-@pytest.mark.parametrize("parameter", sorted(reservation_parameters()))
+# Reserved concurrency only: ProvisionedConcurrency is a Number, 0 by default
+# (test_safe_deployments.py).
+@pytest.mark.parametrize(
+    "parameter", sorted(reservation_parameters(("ReservedConcurrentExecutions",)))
+)
 def test_a_reservation_parameter_is_empty_by_default_and_a_number_sets_it(parameter: str) -> None:
     definition = TEMPLATE["Parameters"][parameter]
     assert definition["Default"] == ""

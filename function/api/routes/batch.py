@@ -6,14 +6,14 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Request, Response
 
-from function.api import batch_schemas as schemas
 from function.api.batch_body import files_from_multipart, objects_from_s3
 from function.api.dependencies import current_cache, current_model, current_settings
 from function.api.json_body import media_type_of, read_json
 from function.api.model_warning import model_warning, warning_headers
-from function.api.schemas import MODEL_WARNING_HEADER, ModelRef, PredictionOut
+from function.api.schemas import batch as schemas
+from function.api.schemas.common import MODEL_WARNING_HEADER, ModelRef, PredictionOut
+from function.api.schemas.uploads import X_CACHE_HEADER
 from function.api.top_k import checked_top_k
-from function.api.upload_schemas import X_CACHE_HEADER
 from function.cache.cached_scoring import score_with_cache
 from function.cache.content import ContentCache
 from function.inference.classifier import Classifier

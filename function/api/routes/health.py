@@ -7,9 +7,9 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends
 
-from function.api import schemas
 from function.api.dependencies import current_model, current_settings
 from function.api.model_card import ModelCard
+from function.api.schemas import common as schemas
 from function.inference.classifier import Classifier
 from function.shared.settings import Settings
 

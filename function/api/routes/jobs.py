@@ -3,18 +3,16 @@
 from __future__ import annotations
 
 import asyncio
-import base64
-import binascii
-import re
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Header, Query, Request, Response
+from fastapi import APIRouter, Depends, Header, Path, Query, Request, Response
 
-from function.api import jobs_schemas as schemas
 from function.api.dependencies import current_model, current_settings
+from function.api.job_pages import fit_page, index_of, token_for
 from function.api.json_body import read_json
 from function.api.model_warning import model_warning, warning_headers
-from function.api.schemas import PredictionOut
+from function.api.schemas import jobs as schemas
+from function.api.schemas.common import PredictionOut
 from function.api.top_k import resolve_top_k
 from function.inference.classifier import Classifier
 from function.jobs.keys import PAGE_SIZE, is_job_id
@@ -23,14 +21,14 @@ from function.shared.request_state import request_state
 from function.shared.settings import Settings
 
 router = APIRouter()
-IDEMPOTENCY_KEY = re.compile(r"[A-Za-z0-9._:-]{1,255}")
+IDEMPOTENCY_KEY = r"^[A-Za-z0-9._:-]{1,255}$"
 
 
 @router.post(
     "/jobs",
     status_code=202,
     response_model=schemas.JobAccepted,
-    responses=schemas.JOB_ERRORS,
+    responses={202: schemas.JOB_ACCEPTED, **schemas.JOB_ERRORS},
     openapi_extra=schemas.JOB_REQUEST_BODY,
     summary="Classify up to 1000 images, or a whole S3 prefix, asynchronously",
     description="Answers at once: `s3_keys` are queued in chunks, an `s3_prefix` is listed by "
@@ -46,7 +44,11 @@ async def create_job(
     settings: Annotated[Settings, Depends(current_settings)],
     idempotency_key: Annotated[
         str | None,
-        Header(description="Any unique string (a UUID); a retry with it returns the same job."),
+        Header(
+            pattern=IDEMPOTENCY_KEY,
+            description="Any unique string (a UUID): 1-255 of A-Z a-z 0-9 . _ : -. A retry with "
+            "it returns the same job.",
+        ),
     ] = None,
 ) -> schemas.JobAccepted:
     # The AWS adapters load on the first jobs request, not with the app (cold start).
@@ -71,11 +73,7 @@ async def create_job(
         for index, key in enumerate(body.s3_keys):
             check_key(index, key)
     top_k = resolve_top_k(body.top_k, "top_k" in body.model_fields_set, model)
-    idempotency = None
-    if idempotency_key is not None:
-        if not IDEMPOTENCY_KEY.fullmatch(idempotency_key):
-            raise errors.InvalidParameter("Idempotency-Key: 1-255 of A-Z a-z 0-9 . _ : -")
-        idempotency = (_caller(request), idempotency_key)
+    idempotency = None if idempotency_key is None else (_caller(request), idempotency_key)
     if body.s3_prefix is not None:
         args = (store, queue, bucket, body.s3_prefix, top_k, idempotency)
         submitted = await asyncio.to_thread(submit_prefix, *args)
@@ -92,28 +90,34 @@ async def create_job(
         with store_errors():
             job = await asyncio.to_thread(store.get, submitted.job_id)
         status, total = (job.status, job.total) if job else (status, total)
-    response.headers["location"] = f"/jobs/{submitted.job_id}"
+    # The path as the caller sees it: behind API Gateway, with the stage (gateway_paths.py).
+    status_url = f"{request.scope.get('root_path', '')}/jobs/{submitted.job_id}"
+    response.headers["location"] = status_url
     return schemas.JobAccepted(
-        job_id=submitted.job_id,
-        status=status,
-        total=total,
-        status_url=f"/jobs/{submitted.job_id}",
+        job_id=submitted.job_id, status=status, total=total, status_url=status_url
     )
 
 
 @router.get(
     "/jobs/{job_id}",
+    operation_id=schemas.GET_JOB_OPERATION,
     response_model=schemas.JobStatus,
     response_model_by_alias=True,
     # Fields the route leaves unset are absent; a total it sets to None is shown as null.
     response_model_exclude_unset=True,
     responses=schemas.JOB_STATUS_ERRORS,
-    summary="A job's progress, its results 100 per page, and its export when done",
+    summary="A job's progress, its results up to 100 per page, and its export when done",
+    description="Each page holds up to 100 results in request order, fewer when their "
+    "predictions would make the response too large for Lambda (about 4 MB of results, so "
+    "about 50 at top_k = 1000). Follow `next_token` until it is absent. Prefix jobs have no "
+    "pages: when `done`, `export` links to every result as JSONL and CSV.",
 )
 async def get_job(
     request: Request,
     response: Response,
-    job_id: str,
+    job_id: Annotated[
+        str, Path(json_schema_extra={"format": "uuid"}, description="From POST /jobs.")
+    ],
     model: Annotated[Classifier, Depends(current_model)],
     settings: Annotated[Settings, Depends(current_settings)],
     next_token: Annotated[str | None, Query(max_length=64)] = None,
@@ -128,16 +132,17 @@ async def get_job(
     if job is None:
         raise errors.JobNotFound()
     entries: list[schemas.JobEntry] = []
-    page, more = 0, False
+    first = after = 0
     if job.total is not None and not job.source:  # prefix jobs: results are in the export
-        page = _page_of(next_token, job.total)
+        first = index_of(next_token, job.total)
+        page, offset = divmod(first, PAGE_SIZE)
         with store_errors():
-            keys = await asyncio.to_thread(store.keys_page, job_id, page)
+            keys = (await asyncio.to_thread(store.keys_page, job_id, page))[offset:]
             found = await asyncio.to_thread(
-                store.results, job, page * PAGE_SIZE, len(keys), model.labels, model.version
+                store.results, job, first, len(keys), model.labels, model.version
             )
-        entries = [_entry(key, found.get(page * PAGE_SIZE + i)) for i, key in enumerate(keys)]
-        more = (page + 1) * PAGE_SIZE < job.total
+        entries = fit_page([_entry(key, found.get(first + i)) for i, key in enumerate(keys)])
+        after = first + len(entries)
     elif next_token is not None:
         raise errors.InvalidNextToken()
     export = None
@@ -148,11 +153,12 @@ async def get_job(
             links = await asyncio.to_thread(export_links, settings.images_bucket, job.export)
         export = schemas.JobExport.model_validate(links)
     details = request_state(request.scope["state"]).details
-    details["job_id"], details["page"] = job_id, page
+    details["job_id"], details["first_index"], details["images"] = job_id, first, len(entries)
     status = model_warning(model)
     warning_headers(response, status)
-    shown: dict[str, Any] = {"export": export, "next_token": _token_for(page + 1) if more else None}
-    shown["warning"] = status.warning
+    more = entries and job.total is not None and after < job.total
+    shown: dict[str, Any] = {"export": export, "next_token": token_for(after) if more else None}
+    shown |= {"warning": status.warning, "messages_sent": job.messages_sent}
     if job.source:
         shown |= {"listed": job.listed, "s3_prefix": job.source["prefix"]}
         shown["bucket"] = job.source["bucket"]
@@ -175,23 +181,6 @@ def _entry(key: str, outcome: dict[str, Any] | None) -> schemas.JobEntry:
         predictions = [PredictionOut.model_validate(p) for p in outcome["predictions"]]
         return schemas.JobEntry(s3_key=key, status="succeeded", predictions=predictions)
     return schemas.JobEntry(s3_key=key, status="failed", error=outcome["error"])
-
-
-def _token_for(page: int) -> str:
-    return base64.urlsafe_b64encode(f"page:{page}".encode()).decode().rstrip("=")
-
-
-def _page_of(token: str | None, total: int) -> int:
-    if token is None:
-        return 0
-    try:
-        text = base64.urlsafe_b64decode(token + "=" * (-len(token) % 4)).decode()
-        page = int(text.removeprefix("page:")) if text.startswith("page:") else -1
-    except (binascii.Error, UnicodeDecodeError, ValueError):
-        page = -1
-    if not page > 0 or page * PAGE_SIZE >= total:
-        raise errors.InvalidNextToken()
-    return page
 
 
 def _caller(request: Request) -> str:

@@ -7,10 +7,10 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Request, Response
 
-from function.api import jobs_schemas as schemas
 from function.api.dependencies import current_model, current_settings
 from function.api.model_warning import model_warning, warning_headers
-from function.api.schemas import ModelRef, PredictionOut
+from function.api.schemas import jobs as schemas
+from function.api.schemas.common import ModelRef, PredictionOut
 from function.api.top_k import checked_top_k
 from function.inference.classifier import Classifier
 from function.inference.scoring import rank

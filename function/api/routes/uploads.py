@@ -7,8 +7,8 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Request
 
-from function.api import upload_schemas as schemas
 from function.api.dependencies import current_settings
+from function.api.schemas import uploads as schemas
 from function.shared.request_state import request_state
 from function.shared.settings import Settings
 

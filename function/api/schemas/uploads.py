@@ -6,7 +6,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from function.api.schemas import error
+from function.api.schemas.common import error
 
 
 class ClassifyByKey(BaseModel):
@@ -59,6 +59,6 @@ BY_KEY_BODY = {
         "type": "object",
         "required": ["s3_key"],
         "additionalProperties": False,
-        "properties": {"s3_key": {"type": "string", "examples": ["uploads/Zr8…"]}},
+        "properties": {"s3_key": {"type": "string", "examples": ["uploads/Zr8Qx0aV"]}},
     }
 }

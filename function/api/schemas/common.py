@@ -71,6 +71,11 @@ class ErrorBody(BaseModel):
     code: str = Field(description="Stable snake_case error code.", examples=["empty_body"])
     message: str = Field(description="Human-readable explanation.")
     request_id: str = Field(description="Also in the x-request-id header and in our logs.")
+    job_id: str | None = Field(
+        None,
+        description="POST /jobs only: the job the failed request had already stored (GET it: "
+        "its status is failed_to_submit). Absent when no job was stored.",
+    )
 
 
 class ErrorResponse(BaseModel):

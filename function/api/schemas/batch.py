@@ -6,7 +6,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from function.api.schemas import ModelRef, ModelStatus, PredictionOut, error
+from function.api.schemas.common import ModelRef, ModelStatus, PredictionOut, error
 
 MAX_BATCH_IMAGES = 16
 

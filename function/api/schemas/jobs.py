@@ -6,7 +6,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from function.api.schemas import ModelRef, ModelStatus, PredictionOut, error
+from function.api.schemas.common import ModelRef, ModelStatus, PredictionOut, error
 
 MAX_JOB_IMAGES = 1000
 # A thousand keys of S3's longest (1024 bytes), quoted and separated, with room to spare.
@@ -50,7 +50,7 @@ JOB_REQUEST_BODY: dict[str, Any] = {
 }
 
 
-JobStage = Literal["listing", "queued", "running", "exporting", "done"]
+JobStage = Literal["listing", "queued", "running", "exporting", "done", "failed_to_submit"]
 
 
 class JobAccepted(BaseModel):
@@ -83,7 +83,9 @@ class JobStatus(ModelStatus):
     status: JobStage = Field(
         description="listing: a prefix is being listed (total null); queued: nothing counted "
         "yet; running: some images counted; exporting: all counted, the export files are "
-        "being written; done: the export links are here."
+        "being written; done: the export links are here; failed_to_submit: POST /jobs failed "
+        "after storing the job, and only `messages_sent` of its images were queued (those are "
+        "still classified and counted)."
     )
     total: int | None = Field(description="How many images the job has; null while listing.")
     listed: int | None = Field(None, description="Prefix jobs: images listed so far.")
@@ -91,9 +93,13 @@ class JobStatus(ModelStatus):
     bucket: str | None = Field(None, description="Prefix jobs: the bucket listed.")
     succeeded: int
     failed: int
+    messages_sent: int | None = Field(
+        None, description="With failed_to_submit: how many images were queued before it failed."
+    )
     export: JobExport | None = Field(None, description="When done: every result as one file.")
     results: list[JobEntry] = Field(
-        description="This page's images, in request order. Empty for prefix jobs: their "
+        description="This page's images, in request order: up to 100, fewer when their size "
+        "demands it (the response must stay under Lambda's 6 MB). Empty for prefix jobs: their "
         "results are in the export files."
     )
     next_token: str | None = Field(
@@ -108,6 +114,19 @@ class ObjectResult(ModelStatus):
     model: ModelRef
 
 
+GET_JOB_OPERATION = "get_job"
+# The OpenAPI link that lets a client (or a stateful fuzzer) follow a new job to its status.
+JOB_ACCEPTED: dict[str, Any] = {
+    "description": "The job is stored and its images queued. The `location` header and "
+    "`status_url` are the path of its status, with API Gateway's stage when behind it.",
+    "links": {
+        "GetJob": {
+            "operationId": GET_JOB_OPERATION,
+            "parameters": {"job_id": "$response.body#/job_id"},
+            "description": "The job's progress and results.",
+        }
+    },
+}
 JOB_ERRORS: dict[int | str, dict[str, Any]] = {
     400: error(
         "no_images, invalid_json, invalid_s3_key (with the key's index), invalid_s3_prefix "
@@ -118,7 +137,11 @@ JOB_ERRORS: dict[int | str, dict[str, Any]] = {
     413: error("too_many_images (more than 1000) or payload_too_large (the body)."),
     422: error("invalid_parameter, or idempotency_key_reused for a different request."),
     501: error("jobs_not_configured or s3_not_configured."),
-    503: error("job_store_unavailable: the table or the queue refused; retry (same key)."),
+    500: error("internal_error; `job_id` names the job if one was stored (failed_to_submit)."),
+    503: error(
+        "job_store_unavailable: the table or the queue refused; retry (same key). When a job "
+        "was stored first, `job_id` names it and it is marked failed_to_submit."
+    ),
 }
 JOB_STATUS_ERRORS: dict[int | str, dict[str, Any]] = {
     400: error("invalid_next_token."),

@@ -1,0 +1,1 @@
+"""The API's request and response models and the hand-written parts of its OpenAPI schema."""
