@@ -120,6 +120,8 @@ def test_the_served_schema_describes_both_forms(client) -> None:
     post = schema["paths"]["/jobs"]["post"]
     request = post["requestBody"]["content"]["application/json"]["schema"]
     assert {"s3_keys", "s3_prefix", "bucket", "top_k"} <= set(request["properties"])
+    prefix = request["properties"]["s3_prefix"]
+    assert (prefix["minLength"], prefix["maxLength"]) == (1, 1024)
     assert "403" in post["responses"]
     status = schema["components"]["schemas"]["JobStatus"]["properties"]
     assert {"export", "listed", "s3_prefix", "bucket"} <= set(status)
