@@ -42,7 +42,7 @@ async def get_result(
 ) -> schemas.ObjectResult:
     from function.api.jobs_config import job_store, store_errors  # on first use (cold start)
     from function.aws.s3 import incoming_store
-    from function.jobs.outcomes import read_object
+    from function.jobs.drop_results import read_object
 
     store = job_store(settings)
     incoming_store(settings).check_key(s3_key)
