@@ -4,6 +4,10 @@ The worker handler (function.worker.handler) is fed SQS events of 1, 5 and 10 jo
 against in-process moto (S3, DynamoDB, SQS), so the AWS calls cost microseconds here rather
 than the milliseconds they cost in a region: the figures are the compute side of a worker.
 Batch sizes take turns round by round, so that load from other processes hits them alike.
+"Model only" is decode, preprocess and one forward pass of the same images on the model
+thread; "pipeline only" is function.jobs.image_pipeline.classify (S3 reads, decoding and
+inference overlapped) without the cache or result writes, so the two ratios separate what
+the pipeline achieves from what the per-image writes cost.
 Also measures the worker's init (import, model load, warm-up) against the API handler's.
 Writes docs/worker-throughput.json; the numbers are quoted in docs/SCALING.md.
 """
@@ -63,6 +67,28 @@ def init_seconds(module: str) -> float:
     return statistics.median(runs)
 
 
+def pipeline_seconds(keys: list[str]) -> float:
+    """The worker's pipeline alone (function.jobs.image_pipeline.classify): S3 reads, decoding
+    and inference, overlapped, without the cache or any result write."""
+    from function.cache.content import ContentCache
+    from function.inference.classifier import get_classifier
+    from function.jobs.byte_budget import ByteBudget
+    from function.jobs.image_pipeline import classify
+    from function.jobs.messages import WorkItem
+    from function.shared.settings import get_settings
+
+    items = [WorkItem(s3_key=key) for key in keys]
+    budget = ByteBudget(10**9, time.monotonic() + 60)
+    began = time.perf_counter()
+    results = list(
+        classify(items, get_classifier(), get_settings(), ContentCache(None, None, 0), {}, budget)
+    )
+    took = time.perf_counter() - began
+    assert len(results) == len(items)
+    assert not any(isinstance(r, Exception) for _, r in results)
+    return took
+
+
 def empty_table(name: str) -> None:
     """Untimed: moto's TransactWriteItems deep-copies the whole table (once per item of the
     transaction), so in moto its cost grows with the table; DynamoDB's does not. Emptied after
@@ -108,6 +134,7 @@ def main() -> None:
 
         seconds: dict[int, list[float]] = {size: [] for size in BATCH_SIZES}
         compute: dict[int, list[float]] = {size: [] for size in BATCH_SIZES}
+        pipeline: dict[int, list[float]] = {size: [] for size in BATCH_SIZES}
         seed = 0
         for round_number in range(ROUNDS + 1):  # round 0 warms every path up, unrecorded
             for size in BATCH_SIZES:
@@ -140,14 +167,19 @@ def main() -> None:
                     began = time.perf_counter()
                     on_model_thread(score_images, data, get_classifier(), get_settings(), {})
                     computed = time.perf_counter() - began
+                    piped = pipeline_seconds(keys[start : start + size])
                     if round_number:
                         seconds[size].append(took)
                         compute[size].append(computed)
+                        pipeline[size].append(piped)
                 empty_table("bench-results")
     per_size = {
         str(size): {
             "images_per_second": round(size * len(runs) / sum(runs), 2),
             "model_only_images_per_second": round(size * len(runs) / sum(compute[size]), 2),
+            "pipeline_only_images_per_second": round(size * len(runs) / sum(pipeline[size]), 2),
+            "handler_over_model_only": round(sum(compute[size]) / sum(runs), 2),
+            "pipeline_over_model_only": round(sum(compute[size]) / sum(pipeline[size]), 2),
             "median_batch_ms": round(statistics.median(runs) * 1000, 1),
             "batches": len(runs),
         }

@@ -1,9 +1,9 @@
 """Work items in, one result per item out, with S3 reads, decoding and inference overlapping.
 
-Reads run on I/O threads, decoding and preprocessing on one thread per CPU, and the model on
-its own thread, so a batch costs about its inference rather than reads, then decoding, then
-inference. The model takes the inputs that are ready (at least MIN_GROUP, or the last ones)
-as one tensor batch. Results come out as each finishes; how they are written is the caller's.
+Reads run on I/O threads, decoding and preprocessing on a thread of their own, and the model
+on its own thread, so that reads and decoding overlap instead of following each other. The
+model takes the inputs that are ready (at least MIN_GROUP, or the last ones) as one tensor
+batch. Results come out as each finishes; how they are written is the caller's.
 
 A group that fails as a whole (a model exception, MemoryError) is run again image by image,
 so that only the guilty image's message is retried. Nothing waits past the budget's
@@ -21,7 +21,7 @@ import numpy as np
 
 from function.cache.content import ContentCache, decode_variant
 from function.inference.classifier import Classifier
-from function.inference.model_thread import available_cpus, on_model_thread
+from function.inference.model_thread import on_model_thread
 from function.jobs import batch_work
 from function.jobs.batch_work import Done, Prepared, Read, Result
 from function.jobs.byte_budget import ByteBudget, OutOfTime
@@ -30,7 +30,12 @@ from function.shared.request_state import RequestDetails
 from function.shared.settings import Settings
 
 READ_THREADS = 10  # S3 reads are network waits
-MIN_GROUP = 4  # a forward pass of 4 costs about 4 of 10 per image (docs/worker-notes.md)
+# Decoding takes about a third of the model's time per image: one thread stays ahead of the
+# model, and more compete with the model's own threads (measured, docs/worker-notes.md).
+PREPARE_THREADS = 1
+# The model takes MIN_GROUP inputs at once (or the last ones): an SQS batch of ten single-image
+# messages is one forward pass; a bigger batch is several, overlapping reads and writes.
+MIN_GROUP = 10
 SUMMED: tuple[Any, ...] = ("decode_ms", "preprocess_ms", "inference_ms", "cache_errors")
 
 
@@ -47,7 +52,7 @@ def classify(
         model.preprocessing, settings.allowed_formats, settings.max_image_pixels
     )
     reads = ThreadPoolExecutor(READ_THREADS, thread_name_prefix="read")
-    prepares = ThreadPoolExecutor(available_cpus(), thread_name_prefix="prepare")
+    prepares = ThreadPoolExecutor(PREPARE_THREADS, thread_name_prefix="prepare")
     forwards = ThreadPoolExecutor(1, thread_name_prefix="forward")
     cache_writes = ThreadPoolExecutor(1, thread_name_prefix="cache")
     stages: dict[Future[Any], tuple[str, Any]] = {}

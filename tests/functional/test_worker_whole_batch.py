@@ -16,7 +16,7 @@ from photos import photo_bytes
 
 from function.inference.classifier import get_classifier
 from function.inference.pipeline import prepare_image
-from function.jobs import worker_batch
+from function.jobs import image_pipeline, worker_batch
 from function.jobs.byte_budget import ByteBudget
 
 __all__ = ["aws", "jobs_aws"]  # fixtures, imported for pytest
@@ -96,6 +96,7 @@ def test_near_the_time_out_what_is_left_is_reported_not_timed_out(
         return original(batch)
 
     monkeypatch.setattr(model, "probabilities", stuck_on_one_image)
+    monkeypatch.setattr(image_pipeline, "MIN_GROUP", 2)  # several groups: some finish in time
     timeout_at = time.monotonic() + worker_batch.STOP_CLASSIFYING_SECONDS + 3.0
     context = lambda_context()
     context.get_remaining_time_in_millis = lambda: int((timeout_at - time.monotonic()) * 1000)
