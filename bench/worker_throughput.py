@@ -1,7 +1,7 @@
 """`make bench` (worker): images per second of one worker environment per SQS batch size.
 
 The worker handler (function.worker.handler) is fed SQS events of 1, 5 and 10 job messages,
-against in-process moto (S3, DynamoDB, SQS), so the AWS calls cost microseconds here rather
+against in-process moto (S3, DynamoDB, SQS), so the AWS calls cost CPU time here rather
 than the milliseconds they cost in a region: the figures are the compute side of a worker.
 Batch sizes take turns round by round, so that load from other processes hits them alike.
 "Model only" is decode, preprocess and one forward pass of the same images on the model
