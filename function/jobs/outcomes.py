@@ -1,4 +1,4 @@
-"""Writing each image's outcome, exactly once per (job, index), and reading drop-folder results.
+"""Writing each image's outcome of a job, exactly once per (job, index).
 
 A job's counters move in the same DynamoDB transaction that writes the image's result item,
 on the condition that the item did not exist: a redelivered message finds it and counts
@@ -13,16 +13,11 @@ import time
 from dataclasses import dataclass
 from typing import Any
 
-import numpy as np
-
 from function.aws.clients import client
 from function.aws.results import TTL_ATTRIBUTE
-from function.jobs.keys import job_pk, object_pk, result_pk
+from function.jobs.keys import job_pk, result_pk
 from function.jobs.store import DAY_SECONDS
 from function.shared.observability import logger
-
-# Probabilities of drop-folder objects are kept whole (4 KB), so GET /results serves any top_k.
-DTYPE = np.dtype("<f4")
 
 
 @dataclass(frozen=True)
@@ -117,41 +112,3 @@ class OutcomeWriter:
             pass  # another worker finished it first
         else:
             logger.info("job done", extra={"job_id": job_id, "images": counted})
-
-    def put_object(self, s3_key: str, probabilities: np.ndarray | None, outcome: Outcome) -> None:
-        """The latest outcome for a dropped object; a later upload under the key replaces it."""
-        item: dict[str, Any] = {
-            "pk": {"S": object_pk(s3_key)},
-            TTL_ATTRIBUTE: {"N": str(int(time.time()) + self.ttl_days * DAY_SECONDS)},
-        }
-        if probabilities is not None:
-            item["probabilities"] = {"B": np.ascontiguousarray(probabilities, DTYPE).tobytes()}
-            # Probabilities mean something only with the labels of the model that made them.
-            item["model_version"] = {"S": self.model_version}
-        else:
-            item.update(outcome.attributes())
-        client("dynamodb").put_item(TableName=self.table, Item=item)
-
-
-def read_object(
-    table: str, s3_key: str, model_version: str, num_classes: int
-) -> np.ndarray | dict[str, str] | None:
-    """A dropped object's probabilities, its error {code, message}, or None while pending.
-
-    Probabilities from another model version (a redeploy within JOB_TTL_DAYS) count as
-    pending: ranked with this model's labels they would name the wrong classes.
-    """
-    item = (
-        client("dynamodb")
-        .get_item(TableName=table, Key={"pk": {"S": object_pk(s3_key)}})
-        .get("Item")
-    )
-    if item is None or int(item[TTL_ATTRIBUTE]["N"]) <= time.time():
-        return None
-    if "probabilities" in item:
-        blob = bytes(item["probabilities"]["B"])
-        version = item.get("model_version", {}).get("S")
-        if version != model_version or len(blob) != num_classes * DTYPE.itemsize:
-            return None
-        return np.frombuffer(blob, dtype=DTYPE)
-    return {"code": item["error_code"]["S"], "message": item["error_message"]["S"]}
