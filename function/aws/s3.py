@@ -35,11 +35,7 @@ class ImageStore:
         strict) any name S3 could hold under the prefix."""
         if not self.strict:
             return self._check_any_key(key)
-        size = utf8_size(key)
-        if size is None or size > MAX_KEY_BYTES:
-            raise errors.InvalidS3Key(
-                f"'{key[:200]}' is not an S3 key: at most {MAX_KEY_BYTES} bytes of UTF-8."
-            )
+        _check_bytes(key)
         if (
             not SAFE_KEY.fullmatch(key)
             or not key.startswith(self.prefix)
@@ -55,15 +51,9 @@ class ImageStore:
         return key
 
     def _check_any_key(self, key: str) -> str:
-        size = utf8_size(key)
-        if size is None:  # a lone surrogate: no S3 key decodes to one
-            size = MAX_KEY_BYTES + 1
         if not key.startswith(self.prefix) or len(key) == len(self.prefix):
             raise errors.InvalidS3Key(f"'{key[:200]}' is not under '{self.prefix}'.")
-        if size > MAX_KEY_BYTES:
-            raise errors.InvalidS3Key(
-                f"The key is {size:,} UTF-8 bytes; S3 keys have at most {MAX_KEY_BYTES:,}."
-            )
+        _check_bytes(key)
         return key
 
     def presign_upload(self, content_type: str) -> dict[str, Any]:
@@ -111,6 +101,17 @@ class ImageStore:
             raise errors.PayloadTooLarge(
                 f"The object is {size:,} bytes; the limit is {self.max_bytes:,}."
             )
+
+
+def _check_bytes(key: str) -> None:
+    """S3's limit, in UTF-8 bytes; a lone surrogate is no key at all (none decodes to one)."""
+    size = utf8_size(key)
+    if size is None or size > MAX_KEY_BYTES:
+        measured = "cannot be UTF-8" if size is None else f"is {size:,} bytes of UTF-8"
+        raise errors.InvalidS3Key(
+            f"'{key[:200]}' is not an S3 key: it {measured}, and S3 keys have at most "
+            f"{MAX_KEY_BYTES} bytes."
+        )
 
 
 def utf8_size(text: str) -> int | None:
