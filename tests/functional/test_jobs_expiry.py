@@ -13,8 +13,8 @@ from test_api import assert_error
 
 from function.aws.results import TTL_ATTRIBUTE
 from function.inference.classifier import get_classifier
-from function.jobs.keys import idempotency_pk, job_pk, object_pk, result_pk
 from function.jobs.drop_results import DropResults
+from function.jobs.keys import idempotency_pk, job_pk, object_pk, result_pk
 from function.jobs.outcomes import Outcome, OutcomeWriter
 
 __all__ = ["aws", "jobs_aws"]  # fixtures, imported for pytest
