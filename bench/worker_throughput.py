@@ -1,9 +1,13 @@
 """`make bench` (worker): images per second of one worker environment per SQS batch size.
 
 The worker handler (function.worker.handler) is fed SQS events of 1, 5 and 10 job messages,
-against in-process moto (S3, DynamoDB, SQS), so the AWS calls cost microseconds here rather
+against in-process moto (S3, DynamoDB, SQS), so the AWS calls cost CPU time here rather
 than the milliseconds they cost in a region: the figures are the compute side of a worker.
 Batch sizes take turns round by round, so that load from other processes hits them alike.
+"Model only" is decode, preprocess and one forward pass of the same images on the model
+thread; "pipeline only" is function.jobs.image_pipeline.classify (S3 reads, decoding and
+inference overlapped) without the cache or result writes, so the two ratios separate what
+the pipeline achieves from what the per-image writes cost.
 Also measures the worker's init (import, model load, warm-up) against the API handler's.
 Writes docs/worker-throughput.json; the numbers are quoted in docs/SCALING.md.
 """
@@ -26,6 +30,7 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path[1:1] = [str(REPO), str(REPO / "tests"), str(REPO / "scripts")]
 
 from local_worker import lambda_context, sqs_event  # noqa: E402
+from moto_lock import serialize_moto  # noqa: E402
 from photos import PHOTOS, encode, photo  # noqa: E402
 
 BATCH_SIZES = (1, 5, 10)
@@ -62,6 +67,40 @@ def init_seconds(module: str) -> float:
     return statistics.median(runs)
 
 
+def pipeline_seconds(keys: list[str]) -> float:
+    """The worker's pipeline alone (function.jobs.image_pipeline.classify): S3 reads, decoding
+    and inference, overlapped, without the cache or any result write."""
+    from function.cache.content import ContentCache
+    from function.inference.classifier import get_classifier
+    from function.jobs.byte_budget import ByteBudget
+    from function.jobs.image_pipeline import classify
+    from function.jobs.messages import WorkItem
+    from function.shared.settings import get_settings
+
+    items = [WorkItem(s3_key=key) for key in keys]
+    budget = ByteBudget(10**9, time.monotonic() + 60)
+    began = time.perf_counter()
+    results = list(
+        classify(items, get_classifier(), get_settings(), ContentCache(None, None, 0), {}, budget)
+    )
+    took = time.perf_counter() - began
+    assert len(results) == len(items)
+    assert not any(isinstance(r, Exception) for _, r in results)
+    return took
+
+
+def empty_table(name: str) -> None:
+    """Untimed: moto's TransactWriteItems deep-copies the whole table (once per item of the
+    transaction), so in moto its cost grows with the table; DynamoDB's does not. Emptied after
+    every batch, the table costs the same in every round."""
+    import boto3
+
+    dynamodb = boto3.client("dynamodb")
+    for page in dynamodb.get_paginator("scan").paginate(TableName=name, ProjectionExpression="pk"):
+        for item in page["Items"]:
+            dynamodb.delete_item(TableName=name, Key={"pk": item["pk"]})
+
+
 def main() -> None:
     os.environ.update(
         AWS_ACCESS_KEY_ID="bench",
@@ -79,7 +118,10 @@ def main() -> None:
     import boto3
     from moto import mock_aws
 
+    serialize_moto()  # moto is not thread-safe; the worker calls it from several threads
+
     from function.aws.results import TABLE_SCHEMA
+    from function.jobs.messages import chunk_message
     from function.jobs.store import JobStore
 
     with mock_aws():
@@ -93,6 +135,7 @@ def main() -> None:
 
         seconds: dict[int, list[float]] = {size: [] for size in BATCH_SIZES}
         compute: dict[int, list[float]] = {size: [] for size in BATCH_SIZES}
+        pipeline: dict[int, list[float]] = {size: [] for size in BATCH_SIZES}
         seed = 0
         for round_number in range(ROUNDS + 1):  # round 0 warms every path up, unrecorded
             for size in BATCH_SIZES:
@@ -109,9 +152,8 @@ def main() -> None:
                             "MessageId": str(uuid.uuid4()),
                             "ReceiptHandle": "r",
                             "MD5OfBody": "m",
-                            "Body": json.dumps(
-                                {"job_id": job_id, "index": i, "s3_key": keys[i], "top_k": 5}
-                            ),
+                            # One image per chunk message: the batch sizes stay images.
+                            "Body": chunk_message(job_id, i, None, 5, [(i, keys[i])]),
                         }
                         for i in range(start, start + size)
                     ]
@@ -125,13 +167,19 @@ def main() -> None:
                     began = time.perf_counter()
                     on_model_thread(score_images, data, get_classifier(), get_settings(), {})
                     computed = time.perf_counter() - began
+                    piped = pipeline_seconds(keys[start : start + size])
                     if round_number:
                         seconds[size].append(took)
                         compute[size].append(computed)
+                        pipeline[size].append(piped)
+                empty_table("bench-results")
     per_size = {
         str(size): {
             "images_per_second": round(size * len(runs) / sum(runs), 2),
             "model_only_images_per_second": round(size * len(runs) / sum(compute[size]), 2),
+            "pipeline_only_images_per_second": round(size * len(runs) / sum(pipeline[size]), 2),
+            "handler_over_model_only": round(sum(compute[size]) / sum(runs), 2),
+            "pipeline_over_model_only": round(sum(compute[size]) / sum(pipeline[size]), 2),
             "median_batch_ms": round(statistics.median(runs) * 1000, 1),
             "batches": len(runs),
         }

@@ -16,6 +16,7 @@ import boto3
 import pytest
 import requests
 from moto import mock_aws
+from moto_lock import serialize_moto
 
 from function.api.dependencies import current_cache, current_settings
 from function.aws import clients
@@ -23,6 +24,8 @@ from function.aws.results import TABLE_SCHEMA, ResultsTable
 from function.cache.content import ContentCache
 from function.cache.lru import LruMap
 from function.shared.settings import Settings
+
+serialize_moto()  # the worker calls moto from several threads
 
 BUCKET = "test-images"
 TABLE = "test-results"

@@ -49,6 +49,27 @@ class JobsAws:
             messages += batch
         return messages
 
+    def notify_incoming(self) -> None:
+        """The bucket's own notification (moto sends it, with an s3:TestEvent) feeds the queue,
+        as template.yaml configures it: objects created under incoming/."""
+        queue_arn = self.sqs.get_queue_attributes(
+            QueueUrl=self.queue_url, AttributeNames=["QueueArn"]
+        )["Attributes"]["QueueArn"]
+        self.aws.s3.put_bucket_notification_configuration(
+            Bucket=BUCKET,
+            NotificationConfiguration={
+                "QueueConfigurations": [
+                    {
+                        "QueueArn": queue_arn,
+                        "Events": ["s3:ObjectCreated:*"],
+                        "Filter": {
+                            "Key": {"FilterRules": [{"Name": "prefix", "Value": "incoming/"}]}
+                        },
+                    }
+                ]
+            },
+        )
+
     def drain(self, handler: Callable, batch_size: int = 10, rounds: int = 50) -> list[str]:
         """Feed the queue to the handler until it is empty; every failed message id, in order."""
         failures: list[str] = []

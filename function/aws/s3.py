@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 import secrets
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
@@ -17,10 +17,7 @@ from function.shared.settings import Settings
 UPLOAD_EXPIRES_SECONDS = 300
 # S3's "safe" key characters; anything else was not issued by this service.
 SAFE_KEY = re.compile(r"[A-Za-z0-9!_.*'()/-]{1,1024}")
-# Objects dropped under INCOMING_PREFIX are named by people ("IMG 0001 (2).jpg"): any
-# printable characters, still without the path tricks check_key refuses.
-DROPPED_KEY = re.compile(r"[^\x00-\x1f\x7f]{1,1024}")
-# S3 counts a key's length in UTF-8 bytes, not characters (and DynamoDB its keys in bytes too).
+# S3's own limit on a key, in UTF-8 bytes (not characters); DynamoDB counts its keys in bytes too.
 MAX_KEY_BYTES = 1024
 
 
@@ -29,17 +26,18 @@ class ImageStore:
     bucket: str
     prefix: str
     max_bytes: int
-    key_pattern: re.Pattern[str] = SAFE_KEY
+    # False for the drop folder: S3 itself announced those objects, and people name them
+    # ("Final..v2.png", "a//b.jpg", any script). S3 has no paths, so any name is an object.
+    strict: bool = True
 
     def check_key(self, key: str) -> str:
-        """The key itself when it names an upload this service could have issued."""
-        size = utf8_size(key)
-        if size is None or size > MAX_KEY_BYTES:
-            raise errors.InvalidS3Key(
-                f"'{key[:200]}' is not an S3 key: at most {MAX_KEY_BYTES} bytes of UTF-8."
-            )
+        """The key itself when it names an upload this service could have issued, or (not
+        strict) any name S3 could hold under the prefix."""
+        if not self.strict:
+            return self._check_any_key(key)
+        _check_bytes(key)
         if (
-            not self.key_pattern.fullmatch(key)
+            not SAFE_KEY.fullmatch(key)
             or not key.startswith(self.prefix)
             or len(key) == len(self.prefix)
             or ".." in key
@@ -50,6 +48,12 @@ class ImageStore:
                 f"'{key[:200]}' is not an upload key: keys come from POST /uploads and "
                 f"start with '{self.prefix}'."
             )
+        return key
+
+    def _check_any_key(self, key: str) -> str:
+        if not key.startswith(self.prefix) or len(key) == len(self.prefix):
+            raise errors.InvalidS3Key(f"'{key[:200]}' is not under '{self.prefix}'.")
+        _check_bytes(key)
         return key
 
     def presign_upload(self, content_type: str) -> dict[str, Any]:
@@ -69,13 +73,18 @@ class ImageStore:
             )
         return {"key": key, "upload": upload}
 
-    def read(self, key: str) -> bytes:
-        """The object's bytes: HEAD first to refuse big objects unread, then a bounded read."""
+    def read(self, key: str, reserve: Callable[[int], None] | None = None) -> bytes:
+        """The object's bytes: HEAD first to refuse big objects unread, then a bounded read.
+
+        `reserve(size)` runs between the two, so that a caller can wait for room in memory.
+        """
         self.check_key(key)
         s3 = client("s3")
         with _storage_errors(key):
             size = s3.head_object(Bucket=self.bucket, Key=key)["ContentLength"]
             self._check_size(size)
+            if reserve is not None:
+                reserve(size)
             body = s3.get_object(Bucket=self.bucket, Key=key)["Body"]
             try:
                 # One byte more than allowed: the object may have been replaced since the HEAD.
@@ -92,6 +101,17 @@ class ImageStore:
             raise errors.PayloadTooLarge(
                 f"The object is {size:,} bytes; the limit is {self.max_bytes:,}."
             )
+
+
+def _check_bytes(key: str) -> None:
+    """S3's limit, in UTF-8 bytes; a lone surrogate is no key at all (none decodes to one)."""
+    size = utf8_size(key)
+    if size is None or size > MAX_KEY_BYTES:
+        measured = "cannot be UTF-8" if size is None else f"is {size:,} bytes of UTF-8"
+        raise errors.InvalidS3Key(
+            f"'{key[:200]}' is not an S3 key: it {measured}, and S3 keys have at most "
+            f"{MAX_KEY_BYTES} bytes."
+        )
 
 
 def utf8_size(text: str) -> int | None:
@@ -127,5 +147,5 @@ def image_store(settings: Settings) -> ImageStore:
 def incoming_store(settings: Settings) -> ImageStore:
     """The drop folder: objects people put under INCOMING_PREFIX, named as they like."""
     return ImageStore(
-        settings.images_bucket, settings.incoming_prefix, settings.max_upload_bytes, DROPPED_KEY
+        settings.images_bucket, settings.incoming_prefix, settings.max_upload_bytes, strict=False
     )

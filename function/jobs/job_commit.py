@@ -42,11 +42,15 @@ def record_chunks(
         if broken is not None:
             failures[message_id] = broken
             continue
-        entries = [
-            Entry(item.index, item.s3_key, result.outcome)
-            for item, result in planned
-            if isinstance(result, Done)
-        ]
+        # In index order: the pipeline hands results over as they finish.
+        entries = sorted(
+            (
+                Entry(item.index, item.s3_key, result.outcome)
+                for item, result in planned
+                if isinstance(result, Done)
+            ),
+            key=lambda entry: entry.index,
+        )
         [job_id] = job_ids
         assert job_id is not None
         by_job[job_id].append((message_id, Chunk(planned[0][0].chunk, entries)))

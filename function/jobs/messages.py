@@ -11,6 +11,7 @@ asks for nothing. The jobs' own steps (list, export) are read by function/jobs/t
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import unquote_plus
@@ -18,6 +19,9 @@ from urllib.parse import unquote_plus
 # Drop-folder images get the same number of predictions as a default classify request,
 # but their full probability vectors are kept, so GET /results can serve any top_k.
 DROP_FOLDER_TOP_K = 5
+# Sequencers seen are 16-18 hex digits; 64 leaves room for S3 to lengthen them.
+SEQUENCER_WIDTH = 64
+HEX = re.compile(f"[0-9A-Fa-f]{{1,{SEQUENCER_WIDTH}}}")
 
 
 class MalformedMessage(ValueError):
@@ -31,6 +35,8 @@ class WorkItem:
     job_id: str | None = None  # None: a drop-folder object
     index: int = 0
     bucket: str | None = None  # from S3 events and listed chunks: which bucket it is in
+    # From S3 events: orders the events of one key (see sequencer_order); None elsewhere.
+    sequencer: str | None = None
     chunk: int = 0  # a job's images travel and are recorded in numbered chunks
     listed: bool = False  # found by listing a prefix: any S3 key, in a source bucket
 
@@ -54,7 +60,23 @@ def parse_body(body: str) -> list[WorkItem]:
 def _from_s3_record(record: dict[str, Any]) -> WorkItem:
     s3 = record["s3"]
     # S3 encodes keys like an HTML form: spaces as '+', everything else as %XX.
-    return WorkItem(s3_key=unquote_plus(s3["object"]["key"]), bucket=s3["bucket"]["name"])
+    return WorkItem(
+        s3_key=unquote_plus(s3["object"]["key"]),
+        bucket=s3["bucket"]["name"],
+        sequencer=sequencer_order(s3["object"].get("sequencer")),
+    )
+
+
+def sequencer_order(sequencer: object) -> str | None:
+    """The event's sequencer as a string that sorts as S3 says they compare.
+
+    S3's sequencers are hexadecimal strings of varying length, ordered for one key by
+    left-padding the shorter with zeros and comparing; padded to one width and upper-cased,
+    DynamoDB's string comparison orders them the same way. None when absent or not hex.
+    """
+    if not isinstance(sequencer, str) or not HEX.fullmatch(sequencer):
+        return None
+    return sequencer.upper().rjust(SEQUENCER_WIDTH, "0")
 
 
 def _from_chunk(message: dict[str, Any]) -> list[WorkItem]:

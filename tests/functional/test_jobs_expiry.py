@@ -14,9 +14,10 @@ from test_api import assert_error
 from function.aws.results import TTL_ATTRIBUTE
 from function.inference.classifier import get_classifier
 from function.jobs.chunk_record import Entry
+from function.jobs.drop_results import DropResults
 from function.jobs.keys import chunk_pk, idempotency_pk, job_pk, object_pk
 from function.jobs.ledger import Chunk, Ledger
-from function.jobs.outcomes import Outcome, OutcomeWriter
+from function.jobs.outcomes import Outcome
 
 __all__ = ["aws", "jobs_aws"]  # fixtures, imported for pytest
 AN_HOUR_AGO = str(int(time.time()) - 3600)
@@ -76,10 +77,10 @@ def test_an_expired_result_still_in_the_table_reads_as_pending(client, jobs_aws)
 
 def test_an_expired_drop_folder_result_still_in_the_table_is_404(client, jobs_aws) -> None:
     model = get_classifier()
-    writer = OutcomeWriter(TABLE, 1, model.version)
+    results = DropResults(TABLE, 1, model.version)
     probabilities = np.full(model.num_classes, 1 / model.num_classes, dtype=np.float32)
     for key in ("incoming/fresh.jpg", "incoming/stale.jpg"):
-        writer.put_object(key, probabilities, Outcome())
+        results.put(key, probabilities, Outcome())
     expire(jobs_aws, object_pk("incoming/stale.jpg"))
     assert client.get("/results", params={"s3_key": "incoming/fresh.jpg"}).status_code == 200
     response = client.get("/results", params={"s3_key": "incoming/stale.jpg"})

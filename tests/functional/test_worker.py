@@ -6,7 +6,7 @@ import io
 import json
 
 import pytest
-from aws_fixtures import BUCKET, TABLE, aws, make_cache
+from aws_fixtures import TABLE, aws, make_cache
 from botocore.exceptions import ClientError
 from botocore.response import StreamingBody
 from botocore.stub import Stubber
@@ -16,7 +16,7 @@ from photos import photo_bytes
 
 from function.api.dependencies import current_cache
 from function.aws import backoff, clients
-from function.jobs import batch_work, ledger
+from function.jobs import image_pipeline, ledger
 
 __all__ = ["aws", "jobs_aws"]  # fixtures, imported for pytest
 
@@ -94,7 +94,7 @@ def test_a_poison_image_is_recorded_and_not_retried(client, jobs_aws, capsys) ->
 
 def test_a_throttled_read_fails_only_its_message(client, jobs_aws, monkeypatch) -> None:
     """Two chunks (two jobs of one image): the chunk with the throttled read is retried alone."""
-    monkeypatch.setattr(batch_work, "READ_THREADS", 1)  # reads in message order, for the stubs
+    monkeypatch.setattr(image_pipeline, "READ_THREADS", 1)  # reads in message order, for the stubs
     data = photo_bytes("chelsea")
     keys = [jobs_aws.put("uploads/throttled", data), jobs_aws.put("uploads/fine", data)]
     job_ids = [submit(client, [key]) for key in keys]
@@ -158,21 +158,7 @@ def test_a_malformed_message_fails_alone(client, jobs_aws) -> None:
 
 def test_objects_dropped_into_incoming_are_classified(client, jobs_aws) -> None:
     """The bucket's own notification (moto sends it, with its s3:TestEvent) feeds the queue."""
-    queue_arn = jobs_aws.sqs.get_queue_attributes(
-        QueueUrl=jobs_aws.queue_url, AttributeNames=["QueueArn"]
-    )["Attributes"]["QueueArn"]
-    jobs_aws.aws.s3.put_bucket_notification_configuration(
-        Bucket=BUCKET,
-        NotificationConfiguration={
-            "QueueConfigurations": [
-                {
-                    "QueueArn": queue_arn,
-                    "Events": ["s3:ObjectCreated:*"],
-                    "Filter": {"Key": {"FilterRules": [{"Name": "prefix", "Value": "incoming/"}]}},
-                }
-            ]
-        },
-    )
+    jobs_aws.notify_incoming()
     key = "incoming/My Photo+1 (2).jpg"  # arrives URL-encoded: My+Photo%2B1+%282%29.jpg
     result = client.get("/results", params={"s3_key": key})
     assert result.status_code == 404

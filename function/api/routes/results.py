@@ -29,20 +29,24 @@ router = APIRouter()
     responses=schemas.RESULT_ERRORS,
     summary="The result for an image dropped under INCOMING_PREFIX",
     description="Objects created under INCOMING_PREFIX are classified by the worker without "
-    "a request. 404 result_not_found until then; an image that cannot be classified "
-    "answers 200 with its `error`.",
+    "a request, whatever their name (`..`, `//`, spaces, `+`, any script): pass the key "
+    "URL-encoded as any query parameter. 404 result_not_found until then; an image that "
+    "cannot be classified answers 200 with its `error`. 400 invalid_s3_key only for a key "
+    "not under INCOMING_PREFIX or over 1024 UTF-8 bytes.",
 )
 async def get_result(
     request: Request,
     response: Response,
     model: Annotated[Classifier, Depends(current_model)],
     settings: Annotated[Settings, Depends(current_settings)],
-    s3_key: Annotated[str, Query(max_length=1024, description="e.g. incoming/photo.jpg")],
+    s3_key: Annotated[
+        str, Query(max_length=1024, description="e.g. incoming/photo.jpg; at most 1024 UTF-8 bytes")
+    ],
     top_k: Annotated[int, Depends(checked_top_k)],
 ) -> schemas.ObjectResult:
     from function.api.jobs_config import job_store, store_errors  # on first use (cold start)
     from function.aws.s3 import incoming_store
-    from function.jobs.outcomes import read_object
+    from function.jobs.drop_results import read_object
 
     store = job_store(settings)
     incoming_store(settings).check_key(s3_key)
