@@ -19,6 +19,7 @@ from function.jobs.completion import finish_if_counted
 from function.jobs.ledger import Chunk, Ledger
 from function.jobs.messages import WorkItem
 from function.shared.observability import logger
+from function.shared.settings import Settings
 
 Planned = Sequence[tuple[WorkItem, Result]]
 
@@ -66,3 +67,36 @@ def record_chunks(
             logger.warning("chunks not recorded", extra={"job_id": job_id, "cause": repr(exc)})
             failures |= {message_id: exc for message_id, _ in chunks}
     return Recorded(failures, duplicates)
+
+
+def record_batch(
+    chunks: Mapping[str, Planned],
+    failures: dict[str, Exception],
+    counts: dict[str, int],
+    model_version: str,
+    settings: Settings,
+) -> None:
+    """Record a batch's chunks whose images all have an outcome; add its failures and counts."""
+    whole = {mid: planned for mid, planned in chunks.items() if mid not in failures}
+    ledger = Ledger(settings.results_table, settings.job_ttl_days, model_version)
+    queue = WorkQueue(settings.jobs_queue_url) if settings.jobs_queue_url else None
+    recorded = record_chunks(whole, ledger, queue)
+    failures.update(recorded.failures)
+    counts["duplicates"] += recorded.duplicates
+    for message_id, planned in whole.items():
+        if message_id in recorded.failures:
+            continue
+        for item, result in planned:
+            if not isinstance(result, Done):
+                continue
+            succeeded = result.outcome.predictions is not None
+            counts["succeeded" if succeeded else "failed"] += 1
+            if not succeeded:
+                log_failed(item, result)
+
+
+def log_failed(item: WorkItem, result: Done) -> None:
+    logger.info(
+        "image failed permanently",
+        extra={"s3_key": item.s3_key, "job_id": item.job_id, "code": result.outcome.error_code},
+    )

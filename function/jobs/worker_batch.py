@@ -20,15 +20,13 @@ from aws_lambda_powertools.utilities.batch import (
 )
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 
-from function.aws.queue import WorkQueue
 from function.cache.content import ContentCache
 from function.inference.classifier import Classifier
 from function.jobs.batch_work import Done
 from function.jobs.byte_budget import ByteBudget, OutOfTime, budget_bytes
 from function.jobs.drop_results import DropResults
 from function.jobs.image_pipeline import classify
-from function.jobs.job_commit import record_chunks
-from function.jobs.ledger import Ledger
+from function.jobs.job_commit import log_failed, record_batch
 from function.jobs.messages import WorkItem, parse_body
 from function.jobs.steps import run_step
 from function.jobs.tasks import Task, parse_task
@@ -80,7 +78,7 @@ def handle(
         logger.exception("batch failed")
         for message_id, _ in items:
             failures.setdefault(message_id, exc)
-    _record_jobs(chunks, failures, counts, model, settings)
+    record_batch(chunks, failures, counts, model.version, settings)
     stop_writing = time.monotonic() + left - STOP_WRITING_SECONDS
     for message_id, future in writes:
         try:
@@ -135,30 +133,6 @@ def _parse(
     return failures, items, tasks
 
 
-def _record_jobs(
-    chunks: dict[str, list[tuple[WorkItem, Done]]],
-    failures: dict[str, Exception],
-    counts: dict[str, int],
-    model: Classifier,
-    settings: Settings,
-) -> None:
-    """Record the chunks whose images all have an outcome, one transaction per job."""
-    whole = {mid: planned for mid, planned in chunks.items() if mid not in failures}
-    ledger = Ledger(settings.results_table, settings.job_ttl_days, model.version)
-    queue = WorkQueue(settings.jobs_queue_url) if settings.jobs_queue_url else None
-    recorded = record_chunks(whole, ledger, queue)
-    failures.update(recorded.failures)
-    counts["duplicates"] += recorded.duplicates
-    for message_id, planned in whole.items():
-        if message_id in recorded.failures:
-            continue
-        for item, result in planned:
-            succeeded = result.outcome.predictions is not None
-            counts["succeeded" if succeeded else "failed"] += 1
-            if not succeeded:
-                _log_failed(item, result)
-
-
 def _remaining_seconds(context: Any) -> float:
     remaining = getattr(context, "get_remaining_time_in_millis", None)
     return remaining() / 1000 if callable(remaining) else 900.0
@@ -170,12 +144,5 @@ def _write_drop(item: WorkItem, result: Done, drops: DropResults) -> str | None:
         return "duplicates"  # a newer upload's result is stored already
     succeeded = result.outcome.predictions is not None
     if not succeeded:
-        _log_failed(item, result)
+        log_failed(item, result)
     return "succeeded" if succeeded else "failed"
-
-
-def _log_failed(item: WorkItem, result: Done) -> None:
-    logger.info(
-        "image failed permanently",
-        extra={"s3_key": item.s3_key, "job_id": item.job_id, "code": result.outcome.error_code},
-    )
