@@ -7,6 +7,7 @@ worker loops at once and duplicate deliveries injected (tests/bulk_fixtures.py).
 from __future__ import annotations
 
 import collections
+import json
 import threading
 import time
 
@@ -185,12 +186,34 @@ def test_the_stacks_own_bucket_is_the_default_source(client, jobs_aws) -> None:
     assert sorted(line["s3_key"] for line in lines) == ["shots/a.png", "shots/b.png"]
 
 
-def test_an_s3_keys_job_is_exported_too(client, jobs_aws) -> None:
+def test_an_s3_keys_job_is_exported_too_and_announced(client, jobs_aws) -> None:
     keys = ["uploads/one", "uploads/missing", "uploads/two"]
     jobs_aws.put(keys[0], tiny_image(3))
     jobs_aws.put(keys[2], tiny_image(4))
     job_id = client.post("/jobs", json={"s3_keys": keys, "top_k": 2}).json()["job_id"]
+    announced: list[dict] = []
+    clients.client("events").meta.events.register(
+        "provide-client-params.events.PutEvents",
+        lambda params, **_: announced.extend(params["Entries"]),
+    )
     assert jobs_aws.drain(worker_handler()) == []
+    [event] = announced
+    assert (event["Source"], event["DetailType"], event["EventBusName"]) == (
+        "image-classifier.jobs",
+        "Classification Job Completed",
+        "default",
+    )
+    detail = json.loads(event["Detail"])
+    assert detail == {
+        "job_id": job_id,
+        "total": 3,
+        "succeeded": 2,
+        "failed": 1,
+        "export": {
+            "jsonl": f"s3://test-images/exports/{job_id}/results.jsonl",
+            "csv": f"s3://test-images/exports/{job_id}/results.csv",
+        },
+    }
     lines, rows, job = exported(client, job_id)
     assert [line["s3_key"] for line in lines] == keys  # in request order
     assert [line["status"] for line in lines] == ["succeeded", "failed", "succeeded"]
