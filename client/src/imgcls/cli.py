@@ -24,10 +24,16 @@ def make_api(args: argparse.Namespace) -> Api:
 
 
 def server_card(api: Api) -> dict[str, Any]:
+    """GET /health, which also tells whether the URL is this API at all."""
+    hint = "is --api-url this API's URL?"
     try:
-        card: dict[str, Any] = api.call("GET", "/health").json()
+        card = api.call("GET", "/health").json()
     except ApiError as exc:
-        raise ConfigError(f"GET /health answered {exc}: is --api-url this API's URL?") from None
+        raise ConfigError(f"GET /health answered {exc}: {hint}") from None
+    except ValueError:  # a web page, say: 200 but not JSON
+        raise ConfigError(f"GET /health did not answer JSON: {hint}") from None
+    if not isinstance(card, dict) or not isinstance(card.get("limits") or {}, dict):
+        raise ConfigError(f"GET /health did not answer a model card: {hint}")
     return card
 
 

@@ -25,7 +25,8 @@ def show(card: dict[str, Any]) -> None:
             f"images (fp32 top-1 {evaluation['fp32']['top1']}%)",
         )
     limits = card.get("limits") or {}
-    grid.add_row("max image bytes", f"{limits.get('max_image_bytes', '?'):,}")
+    largest = limits.get("max_image_bytes")
+    grid.add_row("max image bytes", f"{largest:,}" if isinstance(largest, int) else "?")
     grid.add_row("formats", ", ".join(limits.get("allowed_formats", [])))
     ready = card.get("production_ready")
     grid.add_row("production ready", "yes" if ready else f"[bold red]NO: {card.get('warning')}")
