@@ -88,6 +88,7 @@ def run_jobs(args: argparse.Namespace) -> int:
                 f"{args.job_id}: {answer['status']}, {answer['succeeded']} succeeded, "
                 f"{answer['failed']} failed of {total}",
                 highlight=False,
+                markup=False,
             )
         return 0
     with job_progress() as progress:
@@ -96,6 +97,7 @@ def run_jobs(args: argparse.Namespace) -> int:
         out.print(
             f"{args.job_id}: done, {answer['succeeded']} succeeded, {answer['failed']} failed",
             highlight=False,
+            markup=False,
         )
         return 1 if answer["failed"] else 0
     target = Path(args.out)
