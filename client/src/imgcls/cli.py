@@ -77,6 +77,7 @@ def run_bulk(args: argparse.Namespace) -> int:
 
 
 def run_jobs(args: argparse.Namespace) -> int:
+    args.job_id = jobs.checked_id(args.job_id)
     api = make_api(args)
     if args.action == "status":
         answer = jobs.status(api, args.job_id)
