@@ -102,6 +102,16 @@ class InternalErrorMiddleware:
             await response(scope, receive, send)
 
 
+CORS_REQUEST_HEADERS = [
+    "content-type",
+    "x-api-key",
+    "x-request-id",
+    "idempotency-key",
+    "authorization",
+    "x-amz-date",
+    "x-amz-security-token",
+    "x-amz-content-sha256",
+]
 # Outermost last: the request ID and summary log wrap everything, including the 500 above.
 app.add_middleware(GatewayPathMiddleware)
 app.add_middleware(InternalErrorMiddleware)
@@ -110,8 +120,9 @@ if cors_origins := get_settings().cors_allowed_origins:
         CORSMiddleware,
         allow_origins=list(cors_origins),
         allow_methods=["GET", "POST"],
-        # Idempotency-Key: POST /jobs retries; the exposed headers are those a client reads.
-        allow_headers=["content-type", "x-api-key", "x-request-id", "idempotency-key"],
+        # Idempotency-Key: POST /jobs retries; Authorization and X-Amz-*: a Cognito token or a
+        # SigV4 signature (AuthMode); the exposed headers are those a client reads.
+        allow_headers=CORS_REQUEST_HEADERS,
         expose_headers=["x-request-id", "x-cache", "x-model-warning", "idempotent-replayed"],
     )
 app.add_middleware(ObservabilityMiddleware)

@@ -8,16 +8,14 @@ system chromium. Without it they skip on a developer's machine and fail in CI (C
 from __future__ import annotations
 
 import os
-import socket
 import subprocess
 import sys
-import time
-import urllib.request
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from local_servers import free_port, wait_for
 
 REPO = Path(__file__).resolve().parents[2]
 # CHROMIUM_PATH only for the test that proves a missing browser fails in CI.
@@ -32,25 +30,6 @@ CHROMIUM_ARGS = [
     "--no-first-run",
 ]
 MOTO_BUCKET = "try-it-images"
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-def wait_for(url: str, process: subprocess.Popen, seconds: float = 120) -> None:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            pytest.fail(f"{process.args} exited with {process.returncode} before {url} answered")
-        try:
-            urllib.request.urlopen(url, timeout=2)
-            return
-        except OSError:
-            time.sleep(0.3)
-    pytest.fail(f"{url} did not answer within {seconds} s")
 
 
 def stop(process: subprocess.Popen) -> None:

@@ -17,7 +17,10 @@ IMGCLS = Path(sys.executable).parent / "imgcls"
 
 def cli_env(url: str | None, **extra: str) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("IMGCLS_")}
-    env.update({"COLUMNS": "200", **extra})
+    # This checkout's client, whatever checkout the venv's editable install points at.
+    client_src = str(REPO / "client" / "src")
+    path = os.pathsep.join(p for p in (client_src, env.get("PYTHONPATH")) if p)
+    env.update({"COLUMNS": "200", "PYTHONPATH": path, **extra})
     if url is not None:
         env["IMGCLS_API_URL"] = url
     return env

@@ -6,27 +6,18 @@ from __future__ import annotations
 
 import os
 import signal
-import socket
 import subprocess
 import sys
-import time
-import urllib.request
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import pytest
+from local_servers import free_port, wait_for
 
 REPO = Path(__file__).resolve().parents[2]
 BUCKET, TABLE = "local-images", "local-results"  # scripts/local_aws.py's names
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 @dataclass(frozen=True)
@@ -64,21 +55,6 @@ class LocalStack:
         }
 
 
-def wait_for(url: str, process: subprocess.Popen[bytes], log: Path, seconds: float) -> None:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            pytest.fail(
-                f"the local stack exited ({process.returncode}):\n{log.read_text()[-3000:]}"
-            )
-        try:
-            urllib.request.urlopen(url, timeout=2)
-            return
-        except OSError:
-            time.sleep(0.3)
-    pytest.fail(f"the local stack did not answer {url} in {seconds} s:\n{log.read_text()[-3000:]}")
-
-
 @contextmanager
 def running_stack(model_dir: Path, log: Path) -> Iterator[LocalStack]:
     api_port, moto_port = free_port(), free_port()
@@ -111,7 +87,7 @@ def running_stack(model_dir: Path, log: Path) -> Iterator[LocalStack]:
             command, cwd=REPO, env=env, stdout=sink, stderr=sink, start_new_session=True
         )
     try:
-        wait_for(f"http://127.0.0.1:{api_port}/health", stack, log, 120)
+        wait_for(f"http://127.0.0.1:{api_port}/health", stack, 120, log)
         yield LocalStack(f"http://127.0.0.1:{api_port}", f"http://127.0.0.1:{moto_port}")
     finally:
         # SIGINT to the stack's own process group: local_aws.py then stops its worker and moto.

@@ -95,3 +95,31 @@ def test_help_lists_the_commands() -> None:
     result = imgcls("--help")
     assert result.returncode == 0
     assert all(command in result.stdout for command in ("classify", "bulk", "jobs", "health"))
+
+
+@pytest.mark.parametrize(
+    ("answer", "says"),
+    [
+        ((200, {"content-type": "text/html"}, b"<html>a web site</html>"), "did not answer JSON"),
+        (json_answer(200, [1, 2]), "did not answer a model card"),
+        (json_answer(200, {"limits": "none"}), "did not answer a model card"),
+    ],
+)
+@pytest.mark.parametrize("command", ["health", "classify"])
+def test_a_url_that_answers_health_with_something_else(answer, says, command, tmp_path) -> None:
+    """A web site that answers 200 to anything: a usage error, not a traceback."""
+    image = tmp_path / "cat.jpg"
+    image.write_bytes(b"\xff\xd8 not much of an image")
+    paths = [str(image)] if command == "classify" else []
+    with serving(Script({"/health": [answer]})) as script:
+        result = imgcls(command, *paths, url=script.url)
+    assert result.returncode == 2
+    assert says in one_line_error(result)
+
+
+def test_health_of_a_card_without_limits() -> None:
+    card = {"model": {"name": "m", "version": "1"}, "production_ready": True}
+    with serving(Script({"/health": [json_answer(200, card)]})) as script:
+        result = imgcls("health", url=script.url)
+    assert result.returncode == 0, result.stderr
+    assert "max image bytes" in result.stdout

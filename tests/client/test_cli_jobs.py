@@ -6,7 +6,8 @@ import csv
 import json
 from pathlib import Path
 
-from cli_stack import imgcls
+import pytest
+from cli_stack import imgcls, one_line_error
 from images import many_jpegs
 from tiny_server import Script, json_answer, serving
 
@@ -137,3 +138,16 @@ def test_bulk_stops_at_once_on_an_api_without_a_bucket(tmp_path: Path) -> None:
     assert "Traceback" not in result.stderr
     assert result.stderr.splitlines()[-1] == "imgcls: 501 s3_not_configured: set IMAGES_BUCKET"
     assert len(script.requests_to("/uploads")) <= 2  # the one refused, and one already started
+
+
+@pytest.mark.parametrize("action", ["status", "wait", "export"])
+@pytest.mark.parametrize("job_id", ["../health", "..", "not-a-job"])
+def test_a_job_id_that_is_not_one_is_a_usage_error(action: str, job_id: str) -> None:
+    """A job id goes into the URL's path: '../health' would read /health as a job."""
+    card = json_answer(200, {"model": {}, "limits": {}})
+    page = (200, {"content-type": "text/html"}, b"<html>the try-it page</html>")
+    with serving(Script({"/health": [card], "/": [page]})) as script:
+        result = imgcls("jobs", action, job_id, url=script.url)
+    assert result.returncode == 2
+    assert "is not a job id" in one_line_error(result)
+    assert script.seen == []

@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import os
 import re
+import subprocess
+import sys
 from pathlib import Path
 
+from cli_stack import cli_env
 from probes import probe_json
 
 REPO = Path(__file__).resolve().parents[2]
@@ -50,3 +53,17 @@ def test_the_image_build_context_leaves_the_client_out() -> None:
     copied = re.findall(r"^COPY (?!--from)(.+)$", (REPO / "Dockerfile").read_text(), re.M)
     assert copied
     assert not [c for c in copied if "client" in c]
+
+
+def test_the_tests_run_this_checkouts_client() -> None:
+    """The shared venv's editable install may point at another checkout: the tests must not."""
+    import imgcls
+
+    checkout = Path(__file__).resolve().parents[2] / "client" / "src"
+    assert Path(imgcls.__file__).resolve().is_relative_to(checkout)
+    where = "import imgcls; print(imgcls.__file__)"
+    run = subprocess.run(
+        [sys.executable, "-c", where], env=cli_env(None), capture_output=True, text=True
+    )
+    found = run.stdout.strip()
+    assert Path(found).resolve().is_relative_to(checkout), found

@@ -21,6 +21,7 @@ def test_backoff_doubles_with_jitter_and_a_ceiling(attempt: int) -> None:
 
 def test_retry_after_is_a_floor() -> None:
     assert retry_delay(0, 7.0, 0.5) == 7.0
+    assert retry_delay(0, 3600.0, 0.5) == 60.0  # docs/cli.md: a floor, up to 60 s
     assert parse_retry_after("3") == 3.0
     assert parse_retry_after(None) is None
     assert parse_retry_after("soon") is None

@@ -31,6 +31,13 @@ jobs_preflight = client.options("/jobs", headers={
     "access-control-request-method": "POST",
     "access-control-request-headers": "content-type,x-api-key,idempotency-key",
 })
+# AuthMode=COGNITO sends an ID token, AuthMode=IAM a SigV4 signature (docs/auth-modes.md).
+signed_preflight = client.options("/classify", headers={
+    "origin": "https://app.example.com",
+    "access-control-request-method": "POST",
+    "access-control-request-headers":
+        "authorization,content-type,x-amz-date,x-amz-security-token,x-amz-content-sha256",
+})
 evil = client.get("/health", headers={"origin": "https://evil.example.net"})
 good = client.get("/health", headers={"origin": "https://app.example.com"})
 print(json.dumps({
@@ -42,6 +49,7 @@ print(json.dumps({
     "evil_origin": evil.headers.get("access-control-allow-origin"),
     "jobs_preflight_status": jobs_preflight.status_code,
     "jobs_preflight_headers": jobs_preflight.headers.get("access-control-allow-headers", ""),
+    "signed_preflight_status": signed_preflight.status_code,
 }))
 """
 
@@ -78,3 +86,9 @@ def test_a_wildcard_origin_is_refused_at_startup(model_dir: Path) -> None:
     with pytest.raises(subprocess.CalledProcessError) as failure:
         probe(model_dir, "*")
     assert "'*' is not accepted" in failure.value.stderr
+
+
+def test_a_browser_may_send_a_cognito_token_or_a_sigv4_signature(model_dir: Path) -> None:
+    """docs/auth-modes.md tells a browser app in COGNITO (or IAM) mode to list its origin."""
+    report = probe(model_dir, "https://app.example.com")
+    assert report["signed_preflight_status"] == 200

@@ -49,6 +49,5 @@ def test_the_rule_reads_the_parameters_the_worker_uses() -> None:
     worker = TEMPLATE["Resources"]["WorkerFunction"]["Properties"]
     reserved = worker["ReservedConcurrentExecutions"]["Fn::If"][1]
     scaling = worker["Events"]["Jobs"]["Properties"]["ScalingConfig"]["MaximumConcurrency"]
-    rule = TEMPLATE["Rules"]["WorkerReservationMatchesItsMaximumConcurrency"]
-    (assertion,) = rule["Assertions"]
+    (assertion,) = TEMPLATE["Rules"]["WorkerReservationMatchesItsMaximumConcurrency"]["Assertions"]
     assert assertion["Assert"] == {"Fn::Equals": [reserved, scaling]}

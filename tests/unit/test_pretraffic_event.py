@@ -15,6 +15,8 @@ from PIL import Image
 
 from function.deploy.answers import Answer, read_answer
 from function.deploy.api_event import classify_event, tagged_jpeg
+from function.deploy.golden_set import GoldenSet, load_golden_set
+from function.deploy.hook import replay
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -90,3 +92,38 @@ def test_read_answer_names_what_went_wrong(response, status: int, words: str) ->
     assert answer.index is None
     assert answer.problem is not None
     assert words in answer.problem
+
+
+class RecordingLambda:
+    """The new version's Invoke API: records each event, answers with the golden top-1."""
+
+    def __init__(self, golden: GoldenSet) -> None:
+        self.golden, self.calls = golden, []
+
+    def invoke(self, **call: Any) -> dict[str, Any]:
+        self.calls.append(call)
+        image = self.golden.images[len(self.calls) - 1]
+        body = {
+            "predictions": [{"class": image.label, "index": image.index, "probability": 0.9}],
+            "model": {"name": "m", "version": self.golden.model_version},
+        }
+        return invoke_response(proxy(200, body))
+
+
+def test_replay_sends_each_golden_image_tagged_to_the_version(model_dir: Path) -> None:
+    """Bytes no earlier deployment sent (the content cache cannot answer for the new model),
+    the same pixels, to the version ARN itself."""
+    golden = load_golden_set(model_dir)
+    lambda_ = RecordingLambda(golden)
+    target = "arn:aws:lambda:us-east-1:123456789012:function:Api:7"
+    verdict = replay(target, model_dir, lambda_, "exec-42")
+    assert verdict.status == "Succeeded"
+    assert len(lambda_.calls) == len(golden.images)
+    for call, image in zip(lambda_.calls, golden.images, strict=True):
+        assert call["FunctionName"] == target
+        assert call["InvocationType"] == "RequestResponse"
+        sent = base64.b64decode(json.loads(call["Payload"])["body"])
+        assert sent != image.data
+        assert b"exec-42" in sent
+        pixels = [np.asarray(Image.open(io.BytesIO(data))) for data in (sent, image.data)]
+        assert np.array_equal(*pixels)

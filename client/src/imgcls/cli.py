@@ -24,10 +24,16 @@ def make_api(args: argparse.Namespace) -> Api:
 
 
 def server_card(api: Api) -> dict[str, Any]:
+    """GET /health, which also tells whether the URL is this API at all."""
+    hint = "is --api-url this API's URL?"
     try:
-        card: dict[str, Any] = api.call("GET", "/health").json()
+        card = api.call("GET", "/health").json()
     except ApiError as exc:
-        raise ConfigError(f"GET /health answered {exc}: is --api-url this API's URL?") from None
+        raise ConfigError(f"GET /health answered {exc}: {hint}") from None
+    except ValueError:  # a web page, say: 200 but not JSON
+        raise ConfigError(f"GET /health did not answer JSON: {hint}") from None
+    if not isinstance(card, dict) or not isinstance(card.get("limits") or {}, dict):
+        raise ConfigError(f"GET /health did not answer a model card: {hint}")
     return card
 
 
@@ -71,6 +77,7 @@ def run_bulk(args: argparse.Namespace) -> int:
 
 
 def run_jobs(args: argparse.Namespace) -> int:
+    args.job_id = jobs.checked_id(args.job_id)
     api = make_api(args)
     if args.action == "status":
         answer = jobs.status(api, args.job_id)
@@ -82,6 +89,7 @@ def run_jobs(args: argparse.Namespace) -> int:
                 f"{args.job_id}: {answer['status']}, {answer['succeeded']} succeeded, "
                 f"{answer['failed']} failed of {total}",
                 highlight=False,
+                markup=False,
             )
         return 0
     with job_progress() as progress:
@@ -90,6 +98,7 @@ def run_jobs(args: argparse.Namespace) -> int:
         out.print(
             f"{args.job_id}: done, {answer['succeeded']} succeeded, {answer['failed']} failed",
             highlight=False,
+            markup=False,
         )
         return 1 if answer["failed"] else 0
     target = Path(args.out)

@@ -14,6 +14,7 @@ from rich.progress import (
     TimeRemainingColumn,
     TransferSpeedColumn,
 )
+from rich.text import Text
 
 out = Console(soft_wrap=True)
 err = Console(stderr=True)
@@ -25,7 +26,7 @@ def say(message: str) -> None:
 
 def warn_loudly(warning: str) -> None:
     """The random-weights warning: predictions that must not be taken for real ones."""
-    err.print(Panel(warning, title="WARNING: NOT A REAL MODEL", style="bold red"))
+    err.print(Panel(Text(warning), title="WARNING: NOT A REAL MODEL", style="bold red"))
 
 
 def upload_progress() -> Progress:

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import json
 import time
+import uuid
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 from rich.progress import Progress
 
+from imgcls.errors import ConfigError
 from imgcls.transport import Api
 
 MAX_JOB_IMAGES = 1000  # POST /jobs takes at most this many s3_keys
@@ -20,6 +22,14 @@ def submit(api: Api, body: dict[str, Any], idempotency_key: str) -> str:
     headers = {"Idempotency-Key": idempotency_key}
     answer = api.call("POST", "/jobs", json=body, headers=headers).json()
     return str(answer["job_id"])
+
+
+def checked_id(job_id: str) -> str:
+    """The API's job ids are UUIDs; anything else would end up in the URL's path."""
+    try:
+        return str(uuid.UUID(job_id))
+    except ValueError:
+        raise ConfigError(f"'{job_id}' is not a job id (a UUID, as POST /jobs gives)") from None
 
 
 def status(api: Api, job_id: str) -> dict[str, Any]:

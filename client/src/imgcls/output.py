@@ -8,6 +8,7 @@ from collections.abc import Iterable
 from typing import IO, Any
 
 from rich.table import Table
+from rich.text import Text
 
 from imgcls.classify import Outcome
 from imgcls.console import out
@@ -21,8 +22,9 @@ def table(outcomes: list[Outcome]) -> None:
         classes = ", ".join(
             f"{p['class']} {p['probability']:.1%}" for p in (o.predictions or [])[:TABLE_CLASSES]
         )
-        error = f"[red]{o.error['code']}[/red]" if o.error else ""
-        grid.add_row(o.file, classes, o.cache or "", error)
+        error = Text(o.error["code"], style="red") if o.error else ""
+        # Text, not markup: file and class names hold brackets ("scan [2].jpg").
+        grid.add_row(Text(o.file), Text(classes), Text(o.cache or ""), error)
     out.print(grid)
 
 
