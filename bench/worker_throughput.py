@@ -121,6 +121,7 @@ def main() -> None:
     serialize_moto()  # moto is not thread-safe; the worker calls it from several threads
 
     from function.aws.results import TABLE_SCHEMA
+    from function.jobs.messages import chunk_message
     from function.jobs.store import JobStore
 
     with mock_aws():
@@ -151,9 +152,8 @@ def main() -> None:
                             "MessageId": str(uuid.uuid4()),
                             "ReceiptHandle": "r",
                             "MD5OfBody": "m",
-                            "Body": json.dumps(
-                                {"job_id": job_id, "index": i, "s3_key": keys[i], "top_k": 5}
-                            ),
+                            # One image per chunk message: the batch sizes stay images.
+                            "Body": chunk_message(job_id, i, None, 5, [(i, keys[i])]),
                         }
                         for i in range(start, start + size)
                     ]

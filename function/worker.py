@@ -11,7 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 from function import snapstart
-from function.cache.content import get_content_cache
+from function.cache.content import get_worker_cache
 from function.inference.classifier import get_classifier
 from function.jobs.worker_batch import handle
 from function.shared.invocation import run_invocation
@@ -26,4 +26,4 @@ def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
 
 
 def _handle_batch(event: dict[str, Any], context: Any) -> dict[str, Any]:
-    return handle(event, context, get_classifier(), get_settings(), get_content_cache())
+    return handle(event, context, get_classifier(), get_settings(), get_worker_cache())

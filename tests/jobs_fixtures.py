@@ -19,7 +19,7 @@ from cfn import load_template
 from local_worker import poll_once
 
 from function.api.dependencies import current_cache, current_settings
-from function.cache.content import get_content_cache
+from function.cache.content import get_content_cache, get_worker_cache
 from function.shared.settings import Settings, get_settings
 
 MAX_RECEIVES = 3  # the template's redrive policy
@@ -81,6 +81,12 @@ class JobsAws:
         raise AssertionError("the queue never emptied")
 
 
+def chunk_items(bodies: list[dict[str, Any]]) -> list[tuple[int, str]]:
+    """The (index, s3_key) pairs that chunk messages carry, in index order."""
+    pairs = [(index, key) for b in bodies if b.get("kind") == "chunk" for index, key in b["items"]]
+    return sorted(pairs)
+
+
 def worker_handler() -> Callable:
     """The function template.yaml's WorkerFunction starts: ImageConfig.Command's handler."""
     [command] = load_template()["Resources"]["WorkerFunction"]["Properties"]["ImageConfig"][
@@ -115,6 +121,7 @@ def jobs_aws(aws: Aws, handler_module, model_dir, monkeypatch) -> Iterator[JobsA
         monkeypatch.setenv(name, value)
     get_settings.cache_clear()
     get_content_cache.cache_clear()
+    get_worker_cache.cache_clear()
     settings = get_settings()
     app = handler_module.app
     app.dependency_overrides[current_settings] = lambda: settings
@@ -123,3 +130,4 @@ def jobs_aws(aws: Aws, handler_module, model_dir, monkeypatch) -> Iterator[JobsA
     app.dependency_overrides.clear()
     get_settings.cache_clear()
     get_content_cache.cache_clear()
+    get_worker_cache.cache_clear()

@@ -1,8 +1,9 @@
 """Sample SQS events for the worker (`sam local invoke WorkerFunction -e events/<name>.json`).
 
 The shapes follow `sam local generate-event sqs receive-message`, with bodies as the two
-producers write them: POST /jobs's job messages, and the bucket's notification, whose body
-is the event `sam local generate-event s3 put` makes (keys URL-encoded) or an s3:TestEvent.
+producers write them: POST /jobs's chunk messages (up to ten images each), and the bucket's
+notification, whose body is the event `sam local generate-event s3 put` makes (keys
+URL-encoded) or an s3:TestEvent.
 """
 
 from __future__ import annotations
@@ -72,10 +73,8 @@ def s3_put(bucket: str, encoded_key: str, size: int) -> dict:
 
 
 def worker_events() -> dict[str, dict]:
-    job = [
-        json.dumps({"job_id": SAMPLE_JOB_ID, "index": index, "s3_key": key, "top_k": 3})
-        for index, key in enumerate(SAMPLE_JOB_KEYS)
-    ]
+    chunk = {"kind": "chunk", "job_id": SAMPLE_JOB_ID, "chunk": 0, "bucket": None, "top_k": 3}
+    job = [json.dumps({**chunk, "items": [list(item) for item in enumerate(SAMPLE_JOB_KEYS)]})]
     test_event = {
         "Service": "Amazon S3",
         "Event": "s3:TestEvent",

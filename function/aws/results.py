@@ -14,6 +14,7 @@ from typing import Any
 from function.aws.clients import client
 
 TTL_ATTRIBUTE = "expires_at"
+DAY_SECONDS = 86_400
 # The table as template.yaml declares it; tests and `make run AWS=local` create it from this.
 TABLE_SCHEMA = {
     "KeySchema": [{"AttributeName": "pk", "KeyType": "HASH"}],

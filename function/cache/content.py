@@ -90,3 +90,13 @@ def get_content_cache() -> ContentCache:
 
         table = ResultsTable(settings.results_table)
     return ContentCache(memory, table, settings.cache_ttl_seconds)
+
+
+@lru_cache(maxsize=1)
+def get_worker_cache() -> ContentCache:
+    """The worker's cache: memory only. A job of distinct images never reads an entry again,
+    so the shared DynamoDB layer (a 4 KB write per image) would be paid for nothing; it stays
+    with /classify and /classify/batch, where clients send the same image again."""
+    settings = get_settings()
+    memory = LruMap[np.ndarray](settings.cache_size) if settings.cache_size else None
+    return ContentCache(memory, None, settings.cache_ttl_seconds)

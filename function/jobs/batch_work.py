@@ -15,6 +15,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from function.aws.s3 import image_store, incoming_store
+from function.aws.sources import source_store
 from function.cache.content import ContentCache, cache_key
 from function.inference.classifier import Classifier
 from function.inference.pipeline import prepare_image
@@ -59,7 +60,7 @@ class Prepared:
 
 def read(item: WorkItem, settings: Settings, budget: ByteBudget) -> Read | Result:
     """The image's bytes, a permanent failure as a Done, or a transient exception."""
-    if item.bucket not in (None, settings.images_bucket):
+    if not item.listed and item.bucket not in (None, settings.images_bucket):
         if item.job_id is None:
             # The drop folder's results are keyed by object key alone: an event from another
             # bucket must not replace the result of our object of the same name.
@@ -76,6 +77,8 @@ def read(item: WorkItem, settings: Settings, budget: ByteBudget) -> Read | Resul
 
     try:
         store = image_store(settings) if uploaded else incoming_store(settings)
+        if item.listed:  # found by listing a prefix: any key, in an allowed bucket
+            store = source_store(settings, item.bucket or settings.images_bucket)
         return Read(store.read(item.s3_key, reserve), reserved)
     except errors.StorageUnavailable as exc:
         budget.release(reserved)

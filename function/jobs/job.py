@@ -2,25 +2,34 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 
 @dataclass(frozen=True)
 class Job:
     job_id: str
-    total: int
+    total: int | None  # None while a prefix is being listed
     succeeded: int
     failed: int
     top_k: int
-    done: bool
+    stage: str  # listing, queued, exporting, done (job_status in the table)
     enqueued: bool
-    # Set when POST /jobs failed after storing the job: how many of its messages were queued.
+    listed: int = 0
+    source: dict[str, str] = field(default_factory=dict)  # bucket and prefix of a prefix job
+    export: dict[str, str] = field(default_factory=dict)  # format -> S3 key, once done
+    # Set when POST /jobs failed after storing the job: how many of its images were queued.
     messages_sent: int | None = None
 
     @property
+    def done(self) -> bool:
+        return self.stage == "done"
+
+    @property
     def status(self) -> str:
-        if self.done or self.succeeded + self.failed >= self.total:
-            return "done"
-        if self.messages_sent is not None:
+        if self.stage == "queued" and self.messages_sent is not None:
             return "failed_to_submit"
-        return "running" if self.succeeded + self.failed else "queued"
+        if self.stage == "queued":
+            return "running" if self.succeeded + self.failed else "queued"
+        if self.stage == "listing" and self.messages_sent is not None:
+            return "failed_to_submit"  # its list step was never queued
+        return self.stage

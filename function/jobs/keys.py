@@ -4,7 +4,9 @@ All share ResultsTable's single partition key "pk" with a kind prefix (the conte
 items are "cache#..."):
   job#<id>                  the job: counts, status, top_k, expiry
   job#<id>#keys#<page>      up to PAGE_SIZE of the job's S3 keys, in request order
-  job#<id>#result#<index>   one image's outcome; written once (the worker's duplicate guard)
+  job#<id>#chunk#<n>        the outcomes of one chunk of up to 10 images; written once, with
+                            a count shard, in one transaction (the worker's duplicate guard)
+  job#<id>#count#<s>        a shard of the job's counts: succeeded, failed, chunks
   idem#<scope>#<key>        which job an Idempotency-Key created, and a hash of the request
   object#<s3 key>           the outcome for an object dropped under INCOMING_PREFIX
 """
@@ -26,8 +28,12 @@ def keys_pk(job_id: str, page: int) -> str:
     return f"job#{job_id}#keys#{page}"
 
 
-def result_pk(job_id: str, index: int) -> str:
-    return f"job#{job_id}#result#{index}"
+def chunk_pk(job_id: str, chunk: int) -> str:
+    return f"job#{job_id}#chunk#{chunk}"
+
+
+def count_pk(job_id: str, shard: int) -> str:
+    return f"job#{job_id}#count#{shard}"
 
 
 def idempotency_pk(scope: str, key: str) -> str:

@@ -1,9 +1,11 @@
-"""What an SQS message asks the worker to do: one image of a job, or dropped objects.
+"""What an SQS message asks the worker to do: a chunk of a job's images, or dropped objects.
 
-Two producers share the queue: POST /jobs sends {"job_id", "index", "s3_key", "top_k"}, and
-the bucket's event notification sends S3 event records for objects created under
-INCOMING_PREFIX, whose keys arrive URL-encoded. S3 also sends one s3:TestEvent when the
-notification is configured: it asks for nothing.
+Two producers send images: jobs send chunks, {"kind": "chunk", "job_id", "chunk", "bucket",
+"top_k", "items": [[index, s3_key], ...]} (bucket null: the stack's bucket, keys checked as
+/classify checks them; a bucket name: keys found by listing a prefix), and the bucket's event
+notification sends S3 event records for objects created under INCOMING_PREFIX, whose keys
+arrive URL-encoded. S3 also sends one s3:TestEvent when the notification is configured: it
+asks for nothing. The jobs' own steps (list, export) are read by function/jobs/tasks.py.
 """
 
 from __future__ import annotations
@@ -32,9 +34,11 @@ class WorkItem:
     top_k: int = DROP_FOLDER_TOP_K
     job_id: str | None = None  # None: a drop-folder object
     index: int = 0
-    bucket: str | None = None  # from S3 events: which bucket the object is in
+    bucket: str | None = None  # from S3 events and listed chunks: which bucket it is in
     # From S3 events: orders the events of one key (see sequencer_order); None elsewhere.
     sequencer: str | None = None
+    chunk: int = 0  # a job's images travel and are recorded in numbered chunks
+    listed: bool = False  # found by listing a prefix: any S3 key, in a source bucket
 
 
 def parse_body(body: str) -> list[WorkItem]:
@@ -46,14 +50,9 @@ def parse_body(body: str) -> list[WorkItem]:
             return []
         if "Records" in message:
             return [_from_s3_record(record) for record in message["Records"]]
-        return [
-            WorkItem(
-                s3_key=str(message["s3_key"]),
-                top_k=int(message["top_k"]),
-                job_id=str(message["job_id"]),
-                index=int(message["index"]),
-            )
-        ]
+        if message.get("kind") == "chunk":
+            return _from_chunk(message)
+        raise ValueError("no kind")
     except (ValueError, TypeError, KeyError) as exc:
         raise MalformedMessage(f"not a job or S3 event message: {exc!r}") from exc
 
@@ -80,5 +79,24 @@ def sequencer_order(sequencer: object) -> str | None:
     return sequencer.upper().rjust(SEQUENCER_WIDTH, "0")
 
 
-def job_message(job_id: str, index: int, s3_key: str, top_k: int) -> str:
-    return json.dumps({"job_id": job_id, "index": index, "s3_key": s3_key, "top_k": top_k})
+def _from_chunk(message: dict[str, Any]) -> list[WorkItem]:
+    bucket = message["bucket"]
+    return [
+        WorkItem(
+            s3_key=str(key),
+            top_k=int(message["top_k"]),
+            job_id=str(message["job_id"]),
+            index=int(index),
+            bucket=None if bucket is None else str(bucket),
+            chunk=int(message["chunk"]),
+            listed=bucket is not None,
+        )
+        for index, key in message["items"]
+    ]
+
+
+def chunk_message(
+    job_id: str, chunk: int, bucket: str | None, top_k: int, items: list[tuple[int, str]]
+) -> str:
+    body = {"kind": "chunk", "job_id": job_id, "chunk": chunk, "bucket": bucket, "top_k": top_k}
+    return json.dumps({**body, "items": [list(item) for item in items]})

@@ -5,17 +5,20 @@ Raises botocore's exceptions; the routes turn them into job_store_unavailable.
 
 from __future__ import annotations
 
-import json
 import time
 from dataclasses import dataclass
 from typing import Any
 
 from function.aws.clients import client
-from function.aws.results import TTL_ATTRIBUTE, expired
+from function.aws.results import DAY_SECONDS, TTL_ATTRIBUTE, expired
+from function.jobs.chunk_record import decode, images_per_chunk
+from function.jobs.counts import read_counts
 from function.jobs.job import Job
-from function.jobs.keys import PAGE_SIZE, job_pk, keys_pk, result_pk
+from function.jobs.keys import PAGE_SIZE, chunk_pk, job_pk, keys_pk
+from function.jobs.outcomes import Outcome
 
-DAY_SECONDS = 86_400
+FORMATS = ("jsonl", "csv")
+__all__ = ["DAY_SECONDS", "FORMATS", "Job", "JobStore"]
 
 
 @dataclass(frozen=True)
@@ -34,33 +37,42 @@ class JobStore:
             keys = [{"S": key} for key in s3_keys[start : start + PAGE_SIZE]]
             item = {"pk": {"S": keys_pk(job_id, page)}, "keys": {"L": keys}, TTL_ATTRIBUTE: expires}
             dynamodb.put_item(TableName=self.table, Item=item)
-        # A repeat after a crash must not reset counts the worker may already have moved.
-        dynamodb.update_item(
+        chunks = -(-len(s3_keys) // images_per_chunk(top_k))
+        self._put_job(job_id, "queued", top_k, {"total": len(s3_keys), "chunks": chunks})
+
+    def create_prefix(self, job_id: str, bucket: str, prefix: str, top_k: int) -> None:
+        """A job whose images the worker will list; page counts the listed pages."""
+        self._put_job(job_id, "listing", top_k, {"bucket": bucket, "prefix": prefix, "page": 0})
+
+    def _put_job(self, job_id: str, stage: str, top_k: int, fields: dict[str, int | str]) -> None:
+        # A repeat after a crash must not reset what the worker may already have moved.
+        names = {"#stage": "job_status", "#top_k": "top_k", "#created": "created_at"}
+        names |= {"#enqueued": "enqueued", "#expires": TTL_ATTRIBUTE}
+        values: dict[str, Any] = {
+            ":stage": {"S": stage},
+            ":top_k": {"N": str(top_k)},
+            ":now": {"N": str(int(time.time()))},
+            ":no": {"BOOL": False},
+            ":expires": {"N": str(self.expires_at())},
+        }
+        assignments = [
+            "#stage = if_not_exists(#stage, :stage)",
+            "#top_k = :top_k",
+            "#created = if_not_exists(#created, :now)",
+            "#enqueued = if_not_exists(#enqueued, :no)",
+            "#expires = :expires",
+        ]
+        for position, (name, value) in enumerate(fields.items()):
+            # Expression names throughout: "total" and others are DynamoDB reserved words.
+            names[f"#f{position}"] = name
+            values[f":f{position}"] = {"N": str(value)} if isinstance(value, int) else {"S": value}
+            assignments.append(f"#f{position} = if_not_exists(#f{position}, :f{position})")
+        client("dynamodb").update_item(
             TableName=self.table,
             Key={"pk": {"S": job_pk(job_id)}},
-            # Expression names throughout: "total" and others are DynamoDB reserved words.
-            UpdateExpression="SET #total = :total, #top_k = :top_k, "
-            "#created = if_not_exists(#created, :now), "
-            "#succeeded = if_not_exists(#succeeded, :zero), "
-            "#failed = if_not_exists(#failed, :zero), "
-            "#enqueued = if_not_exists(#enqueued, :no), #expires = :expires",
-            ExpressionAttributeNames={
-                "#total": "total",
-                "#top_k": "top_k",
-                "#created": "created_at",
-                "#succeeded": "succeeded",
-                "#failed": "failed",
-                "#enqueued": "enqueued",
-                "#expires": TTL_ATTRIBUTE,
-            },
-            ExpressionAttributeValues={
-                ":total": {"N": str(len(s3_keys))},
-                ":top_k": {"N": str(top_k)},
-                ":now": {"N": str(int(time.time()))},
-                ":zero": {"N": "0"},
-                ":no": {"BOOL": False},
-                ":expires": expires,
-            },
+            UpdateExpression="SET " + ", ".join(assignments),
+            ExpressionAttributeNames=names,
+            ExpressionAttributeValues=values,
         )
 
     def mark_enqueued(self, job_id: str) -> None:
@@ -89,32 +101,49 @@ class JobStore:
         item = self._get(job_pk(job_id))
         if item is None:
             return None
-        number = {name: int(item[name]["N"]) for name in ("total", "succeeded", "failed", "top_k")}
-        done = item.get("job_status", {}).get("S") == "done"
-        sent = int(item["messages_sent"]["N"]) if "messages_sent" in item else None
+        counts = read_counts(self.table, job_id)
+        total = int(item["total"]["N"]) if "total" in item else None
         return Job(
-            job_id, **number, done=done, enqueued=item["enqueued"]["BOOL"], messages_sent=sent
+            job_id,
+            total,
+            counts.succeeded,
+            counts.failed,
+            int(item["top_k"]["N"]),
+            # Jobs stored before chunks carry no status until done: queued, as they were.
+            item.get("job_status", {"S": "queued"})["S"],
+            item["enqueued"]["BOOL"],
+            int(item.get("listed", {"N": "0"})["N"]),
+            {name: item[name]["S"] for name in ("bucket", "prefix") if name in item},
+            {name: item[f"export_{name}"]["S"] for name in FORMATS if f"export_{name}" in item},
+            int(item["messages_sent"]["N"]) if "messages_sent" in item else None,
         )
 
     def keys_page(self, job_id: str, page: int) -> list[str]:
         item = self._get(keys_pk(job_id, page))
         return [entry["S"] for entry in item["keys"]["L"]] if item else []
 
-    def results(self, job_id: str, first_index: int, count: int) -> dict[int, dict[str, Any]]:
+    def results(
+        self, job: Job, first_index: int, count: int, labels: list[str], model_version: str
+    ) -> dict[int, dict[str, Any]]:
         """The recorded outcomes among indexes first_index..first_index+count-1, by index."""
-        indexes = range(first_index, first_index + count)
-        wanted = [{"pk": {"S": result_pk(job_id, index)}} for index in indexes]
+        if count <= 0:
+            return {}
+        size = images_per_chunk(job.top_k)
+        chunks = range(first_index // size, (first_index + count - 1) // size + 1)
+        wanted = [{"pk": {"S": chunk_pk(job.job_id, chunk)}} for chunk in chunks]
         found: dict[int, dict[str, Any]] = {}
         request = {self.table: {"Keys": wanted, "ConsistentRead": True}}
         while request:  # BatchGetItem may hand back some keys unprocessed under load
             answer = client("dynamodb").batch_get_item(RequestItems=request)
             for item in answer["Responses"].get(self.table, []):
                 if not expired(item):
-                    found[int(item["index"]["N"])] = _outcome(item)
+                    for entry in decode(item, labels, model_version):
+                        found[entry.index] = _shown(entry.outcome)
             request = answer.get("UnprocessedKeys") or {}
             if request:
                 time.sleep(0.05)
-        return found
+        last = first_index + count
+        return {i: outcome for i, outcome in found.items() if first_index <= i < last}
 
     def _get(self, pk: str) -> dict[str, Any] | None:
         item = (
@@ -128,7 +157,7 @@ class JobStore:
         return found
 
 
-def _outcome(item: dict[str, Any]) -> dict[str, Any]:
-    if "predictions" in item:
-        return {"predictions": json.loads(item["predictions"]["S"])}
-    return {"error": {"code": item["error_code"]["S"], "message": item["error_message"]["S"]}}
+def _shown(outcome: Outcome) -> dict[str, Any]:
+    if outcome.predictions is not None:
+        return {"predictions": outcome.predictions}
+    return {"error": {"code": outcome.error_code, "message": outcome.error_message}}

@@ -1,12 +1,15 @@
 """An SQS batch from start to end: parse every message, classify its images through the
-pipeline while writing each result as it comes, then let Powertools' BatchProcessor settle
-each message, so that only the messages whose images met a transient error, or were not
-reached before the time-out, are reported as failures (ReportBatchItemFailures).
+pipeline (dropped objects' results are written as they come), record each job's chunks in
+one transaction per job, then let Powertools' BatchProcessor settle each message, so that
+only the messages whose images met a transient error, or were not reached before the
+time-out, are reported as failures (ReportBatchItemFailures). A job's own steps (list a
+page, export) are messages of the same queue, run as they are settled.
 """
 
 from __future__ import annotations
 
 import time
+from collections import defaultdict
 from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any
 
@@ -23,24 +26,22 @@ from function.jobs.batch_work import Done
 from function.jobs.byte_budget import ByteBudget, OutOfTime, budget_bytes
 from function.jobs.drop_results import DropResults
 from function.jobs.image_pipeline import classify
+from function.jobs.job_commit import log_failed, record_batch
 from function.jobs.messages import WorkItem, parse_body
-from function.jobs.outcomes import OutcomeWriter
+from function.jobs.steps import run_step
+from function.jobs.tasks import Task, parse_task
 from function.jobs.worker_metrics import emit_batch_metrics
 from function.shared.observability import logger
 from function.shared.request_state import RequestDetails
 from function.shared.settings import Settings
 
-# A batch in which every message fails is reported like any other, not raised: SQS then
-# redelivers exactly the listed messages either way, and the log shows one line per batch.
-_processor = BatchProcessor(EventType.SQS, raise_on_entire_batch_failure=False)
-
+EVENT_TYPE = EventType.SQS  # the template's event source
 # Before the function's time-out: stop classifying, then stop waiting for writes, so that the
 # invocation answers (unfinished messages as failures) instead of being killed.
 STOP_CLASSIFYING_SECONDS = 5.0
 STOP_WRITING_SECONDS = 1.5
-# One writer: results are written while the model works on the next images, in the order they
-# come, one at a time, since parallel transactions on one job's item would cancel each other
-# (TransactionConflict).
+# Dropped objects' results are written while the model works on the next images, one at a
+# time; a job's chunks wait for all their images, then one transaction per job.
 WRITE_THREADS = 1
 DEFAULT_MEMORY_MB = 1024
 
@@ -51,7 +52,7 @@ def handle(
     started = time.perf_counter()
     records = event.get("Records", [])
     details = RequestDetails(messages=len(records))
-    failures, items = _parse(records)
+    failures, items, tasks = _parse(records)
     details["images"] = len(items)
     counts = {"succeeded": 0, "failed": 0, "duplicates": 0}
     left = _remaining_seconds(context)
@@ -59,24 +60,25 @@ def handle(
         budget_bytes(settings, int(getattr(context, "memory_limit_in_mb", DEFAULT_MEMORY_MB))),
         time.monotonic() + left - STOP_CLASSIFYING_SECONDS,
     )
-    writers = (
-        OutcomeWriter(settings.results_table, settings.job_ttl_days, model.version),
-        DropResults(settings.results_table, settings.job_ttl_days, model.version),
-    )
+    drops = DropResults(settings.results_table, settings.job_ttl_days, model.version)
     pool = ThreadPoolExecutor(WRITE_THREADS, thread_name_prefix="write")
     writes: list[tuple[str, Future[str | None]]] = []
+    chunks: dict[str, list[tuple[WorkItem, Done]]] = defaultdict(list)
     try:
         work = [item for _, item in items]
         for position, result in classify(work, model, settings, cache, details, budget):
             message_id, item = items[position]
             if isinstance(result, Exception):
                 failures.setdefault(message_id, result)
+            elif isinstance(result, Done) and item.job_id is None:
+                writes.append((message_id, pool.submit(_write_drop, item, result, drops)))
             elif isinstance(result, Done):
-                writes.append((message_id, pool.submit(_write, item, result, *writers)))
+                chunks[message_id].append((item, result))
     except Exception as exc:  # the pipeline itself broke: whatever it did not finish is retried
         logger.exception("batch failed")
         for message_id, _ in items:
             failures.setdefault(message_id, exc)
+    record_batch(chunks, failures, counts, model.version, settings)
     stop_writing = time.monotonic() + left - STOP_WRITING_SECONDS
     for message_id, future in writes:
         try:
@@ -91,12 +93,17 @@ def handle(
     def settle(record: SQSRecord) -> None:
         if record.message_id in failures:
             raise failures[record.message_id]
+        if record.message_id in tasks:
+            remaining = getattr(context, "get_remaining_time_in_millis", lambda: 60_000)
+            run_step(tasks[record.message_id], model, settings, remaining)
 
-    answer: dict[str, Any] = dict(process_partial_response(event, settle, _processor, context))
-    for message_id, failure in failures.items():
+    # One processor per batch: it keeps the batch's state, and local workers run in threads.
+    processor = BatchProcessor(EVENT_TYPE, raise_on_entire_batch_failure=False)
+    answer: dict[str, Any] = dict(process_partial_response(event, settle, processor, context))
+    for failure in processor.fail_messages:
         logger.warning(
             "message failed; SQS will deliver it again",
-            extra={"message_id": message_id, "cause": repr(failure)},
+            extra={"message_id": getattr(failure, "message_id", None)},
         )
     details["succeeded"], details["failed"] = counts["succeeded"], counts["failed"]
     details["duplicates"] = counts["duplicates"]
@@ -109,16 +116,21 @@ def handle(
 
 def _parse(
     records: list[dict[str, Any]],
-) -> tuple[dict[str, Exception], list[tuple[str, WorkItem]]]:
-    """Why each malformed message fails, and every work item with its message's id."""
+) -> tuple[dict[str, Exception], list[tuple[str, WorkItem]], dict[str, Task]]:
+    """Why each malformed message fails, every work item with its message's id, the steps."""
     failures: dict[str, Exception] = {}
     items: list[tuple[str, WorkItem]] = []
+    tasks: dict[str, Task] = {}
     for record in records:
         try:
+            task = parse_task(record["body"])
+            if task is not None:
+                tasks[record["messageId"]] = task
+                continue
             items += [(record["messageId"], item) for item in parse_body(record["body"])]
         except ValueError as exc:
             failures[record["messageId"]] = exc
-    return failures, items
+    return failures, items, tasks
 
 
 def _remaining_seconds(context: Any) -> float:
@@ -126,18 +138,11 @@ def _remaining_seconds(context: Any) -> float:
     return remaining() / 1000 if callable(remaining) else 900.0
 
 
-def _write(item: WorkItem, result: Done, jobs: OutcomeWriter, drops: DropResults) -> str | None:
-    """Record one result; which count it adds to, if any."""
+def _write_drop(item: WorkItem, result: Done, drops: DropResults) -> str | None:
+    """Record one dropped object's result; which count it adds to, if any."""
+    if not drops.put(item.s3_key, result.probabilities, result.outcome, item.sequencer):
+        return "duplicates"  # a newer upload's result is stored already
     succeeded = result.outcome.predictions is not None
-    if item.job_id is None:
-        if not drops.put(item.s3_key, result.probabilities, result.outcome, item.sequencer):
-            return "duplicates"  # a newer upload's result is stored already
-    elif not jobs.record(item.job_id, item.index, item.s3_key, result.outcome):
-        jobs.finish_if_complete(item.job_id)  # the earlier delivery may have stopped short
-        return "duplicates"
     if not succeeded:
-        logger.info(
-            "image failed permanently",
-            extra={"s3_key": item.s3_key, "job_id": item.job_id, "code": result.outcome.error_code},
-        )
+        log_failed(item, result)
     return "succeeded" if succeeded else "failed"

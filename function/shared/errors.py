@@ -188,3 +188,24 @@ class JobStoreUnavailable(ServiceError):
     status_code = 503
     code = "job_store_unavailable"
     default_message = "The jobs table or queue is unavailable (throttled, timed out): retry."
+
+
+# --- Bulk jobs by prefix (issue 19) ---
+
+
+class BucketNotAllowed(ServiceError):
+    status_code = 403
+    code = "bucket_not_allowed"
+    default_message = (
+        "The worker may not read that bucket: add it to the stack's SourceBuckets parameter."
+    )
+
+
+class InvalidS3Prefix(BadRequest):
+    code = "invalid_s3_prefix"
+    default_message = "s3_prefix is 1 to 1024 UTF-8 bytes."
+
+
+class InvalidJobRequest(BadRequest):
+    code = "invalid_job_request"
+    default_message = "Give either s3_keys or s3_prefix (with an optional bucket), not both."

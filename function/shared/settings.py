@@ -47,7 +47,7 @@ class Settings(BaseSettings):
     # Browser origins allowed to call the API, comma-separated. Empty: no CORS headers at all.
     cors_allowed_origins: Annotated[tuple[str, ...], NoDecode] = ()
 
-    @field_validator("allowed_formats", "cors_allowed_origins", mode="before")
+    @field_validator("allowed_formats", "cors_allowed_origins", "source_buckets", mode="before")
     @classmethod
     def _split_comma_list(cls, value: object) -> object:
         if isinstance(value, str):
@@ -90,6 +90,10 @@ class Settings(BaseSettings):
     # Objects created under this prefix are classified by the worker, no request needed.
     incoming_prefix: str = Field("incoming/", pattern=r"^[A-Za-z0-9._-]+(/[A-Za-z0-9._-]+)*/$")
     job_ttl_days: int = Field(7, gt=0, le=365)
+
+    # --- Bulk jobs by prefix (issue 19) ---
+    # Buckets besides IMAGES_BUCKET that prefix jobs may read (the template's SourceBuckets).
+    source_buckets: Annotated[tuple[str, ...], NoDecode] = ()
 
 
 @lru_cache(maxsize=1)

@@ -17,7 +17,9 @@ from make_events import rest_event
 
 from function.inference.classifier import get_classifier
 from function.inference.scoring import rank
-from function.jobs.outcomes import Outcome, OutcomeWriter
+from function.jobs.chunk_record import Entry, images_per_chunk
+from function.jobs.ledger import Chunk, Ledger
+from function.jobs.outcomes import Outcome
 
 __all__ = ["aws", "jobs_aws"]  # fixtures, imported for pytest
 IMAGES = 100
@@ -38,15 +40,18 @@ def test_every_page_of_the_largest_job_fits_a_lambda_response(
     created = client.post("/jobs", json={"s3_keys": keys, "top_k": model.num_classes})
     assert created.status_code == 202, created.text
     job_id = created.json()["job_id"]
-    writer = OutcomeWriter(TABLE, 1, model.version)
     generator = np.random.default_rng(0)
+    entries = []
     for index, key in enumerate(keys):  # what the worker records for each image
         probabilities = generator.dirichlet(np.ones(model.num_classes)).astype(np.float32)
         ranked = rank(probabilities, model.labels, model.num_classes)
         predictions = [
             {"class": p.label, "index": p.index, "probability": p.probability} for p in ranked
         ]
-        assert writer.record(job_id, index, key, Outcome(predictions=predictions))
+        entries.append(Entry(index, key, Outcome(predictions=predictions)))
+    size = images_per_chunk(model.num_classes)
+    chunks = [Chunk(n, entries[n * size : (n + 1) * size]) for n in range(-(-IMAGES // size))]
+    assert Ledger(TABLE, 1, model.version).commit(job_id, chunks) == set(range(len(chunks)))
 
     seen: list[str] = []
     sizes: list[int] = []
@@ -58,7 +63,7 @@ def test_every_page_of_the_largest_job_fits_a_lambda_response(
         assert response["statusCode"] == 200, response["body"][:500]
         sizes.append(len(json.dumps(response)))
         page = json.loads(response["body"])
-        assert page["status"] == "done"
+        assert page["succeeded"] == IMAGES
         assert all(len(e["predictions"]) == model.num_classes for e in page["results"])
         seen += [entry["s3_key"] for entry in page["results"]]
         token = page.get("next_token")

@@ -8,7 +8,7 @@ import uuid
 import pytest
 from aws_fixtures import aws
 from botocore.exceptions import ClientError
-from jobs_fixtures import jobs_aws
+from jobs_fixtures import chunk_items, jobs_aws
 from test_api import assert_error
 
 from function.aws import clients
@@ -31,7 +31,7 @@ def count_batch_calls(jobs_aws) -> list[int]:
     return sizes
 
 
-def test_a_job_is_accepted_stored_and_queued_ten_per_call(client, jobs_aws) -> None:
+def test_a_job_is_accepted_stored_and_queued_in_chunks_of_ten(client, jobs_aws) -> None:
     sizes = count_batch_calls(jobs_aws)
     response = client.post("/jobs", json={"s3_keys": keys(25), "top_k": 3})
     assert response.status_code == 202, response.text
@@ -43,12 +43,14 @@ def test_a_job_is_accepted_stored_and_queued_ten_per_call(client, jobs_aws) -> N
         "total": 25,
         "status_url": f"/jobs/{body['job_id']}",
     }
-    assert sizes == [10, 10, 5]
+    assert sizes == [3]  # one SendMessageBatch of three chunks: 10, 10 and 5 images
     messages = [json.loads(m["Body"]) for m in jobs_aws.receive_all()]
-    assert sorted(m["index"] for m in messages) == list(range(25))
+    assert sorted(m["chunk"] for m in messages) == [0, 1, 2]
+    assert sorted(len(m["items"]) for m in messages) == [5, 10, 10]
+    assert chunk_items(messages) == list(enumerate(keys(25)))
     assert {m["job_id"] for m in messages} == {body["job_id"]}
-    assert {m["s3_key"] for m in messages} == set(keys(25))
     assert {m["top_k"] for m in messages} == {3}
+    assert {m["bucket"] for m in messages} == {None}
     status = client.get(body["status_url"]).json()
     assert (status["status"], status["total"], status["succeeded"], status["failed"]) == (
         "queued",
@@ -109,7 +111,7 @@ def test_an_idempotent_retry_returns_the_same_job_and_queues_nothing_more(client
     assert first.status_code == again.status_code == 202
     assert again.json()["job_id"] == first.json()["job_id"]
     assert again.headers["idempotent-replayed"] == "true"
-    assert len(jobs_aws.receive_all()) == 12
+    assert len(jobs_aws.receive_all()) == 2  # chunks of 10 and 2 images
     other = client.post("/jobs", json={"s3_keys": keys(12)}, headers={"idempotency-key": "x"})
     assert other.json()["job_id"] != first.json()["job_id"]
 
@@ -139,7 +141,7 @@ def test_a_retry_after_sqs_failed_completes_the_same_job(client, jobs_aws) -> No
     retry = client.post("/jobs", json={"s3_keys": keys(3)}, headers=headers)
     assert retry.status_code == 202, retry.text
     messages = [json.loads(m["Body"]) for m in jobs_aws.receive_all()]
-    assert sorted(m["index"] for m in messages) == [0, 1, 2]
+    assert chunk_items(messages) == list(enumerate(keys(3)))
     assert {m["job_id"] for m in messages} == {retry.json()["job_id"]}
 
 

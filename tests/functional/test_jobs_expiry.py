@@ -13,9 +13,11 @@ from test_api import assert_error
 
 from function.aws.results import TTL_ATTRIBUTE
 from function.inference.classifier import get_classifier
+from function.jobs.chunk_record import Entry
 from function.jobs.drop_results import DropResults
-from function.jobs.keys import idempotency_pk, job_pk, object_pk, result_pk
-from function.jobs.outcomes import Outcome, OutcomeWriter
+from function.jobs.keys import chunk_pk, idempotency_pk, job_pk, object_pk
+from function.jobs.ledger import Chunk, Ledger
+from function.jobs.outcomes import Outcome
 
 __all__ = ["aws", "jobs_aws"]  # fixtures, imported for pytest
 AN_HOUR_AGO = str(int(time.time()) - 3600)
@@ -61,14 +63,16 @@ def test_an_expired_job_still_in_the_table_is_404(client, jobs_aws) -> None:
 
 
 def test_an_expired_result_still_in_the_table_reads_as_pending(client, jobs_aws) -> None:
-    job_id = client.post("/jobs", json={"s3_keys": ["uploads/a", "uploads/b"]}).json()["job_id"]
-    writer = OutcomeWriter(TABLE, 1, get_classifier().version)
-    for index, key in enumerate(["uploads/a", "uploads/b"]):
-        predictions = [{"class": "tench", "index": 0, "probability": 0.5}]
-        assert writer.record(job_id, index, key, Outcome(predictions=predictions))
-    expire(jobs_aws, result_pk(job_id, 0))
+    """Eleven images: chunk 0 holds ten, chunk 1 the last; chunk 0's item has expired."""
+    keys = [f"uploads/{i}" for i in range(11)]
+    job_id = client.post("/jobs", json={"s3_keys": keys}).json()["job_id"]
+    predictions = [{"class": "tench", "index": 0, "probability": 0.5}]
+    entries = [Entry(i, key, Outcome(predictions=predictions)) for i, key in enumerate(keys)]
+    chunks = [Chunk(0, entries[:10]), Chunk(1, entries[10:])]
+    assert Ledger(TABLE, 1, get_classifier().version).commit(job_id, chunks) == {0, 1}
+    expire(jobs_aws, chunk_pk(job_id, 0))
     results = client.get(f"/jobs/{job_id}").json()["results"]
-    assert [entry["status"] for entry in results] == ["pending", "succeeded"]
+    assert [entry["status"] for entry in results] == ["pending"] * 10 + ["succeeded"]
 
 
 def test_an_expired_drop_folder_result_still_in_the_table_is_404(client, jobs_aws) -> None:

@@ -21,7 +21,8 @@ from test_api import assert_error
 from function.aws import clients, queue
 
 __all__ = ["aws", "jobs_aws"]  # fixtures, imported for pytest
-KEYS = [f"uploads/k{i}" for i in range(10)]
+# Ten chunk messages of ten images: one SendMessageBatch of ten entries.
+KEYS = [f"uploads/k{i}" for i in range(100)]
 
 
 def accepted(ids: list[str]) -> list[dict]:
@@ -73,7 +74,7 @@ def test_entries_sqs_refuses_are_sent_again_after_a_pause(client, jobs_aws, sqs_
     assert second == first[7:]
     assert third == first[8:]
     queued = first[:7] + second[:1] + third
-    assert sorted(json.loads(e["MessageBody"])["index"] for e in queued) == list(range(10))
+    assert sorted(json.loads(e["MessageBody"])["chunk"] for e in queued) == list(range(10))
     assert len(sqs_calls.pauses) == 2
     assert sqs_calls.pauses[0] > 0
     status = client.get(response.headers["location"]).json()
@@ -91,19 +92,19 @@ def test_entries_sqs_keeps_refusing_fail_the_request_and_mark_the_job(
         response = client.post("/jobs", json={"s3_keys": KEYS})
     assert_error(response, 503, "job_store_unavailable")
     job_id = response.json()["error"]["job_id"]
-    assert "7 of its 10 images" in response.json()["error"]["message"]
+    assert "70 of its 100 images" in response.json()["error"]["message"]
     status = client.get(f"/jobs/{job_id}").json()
     assert (status["status"], status["messages_sent"], status["total"]) == (
         "failed_to_submit",
-        7,
-        10,
+        70,
+        100,
     )
     assert sqs_calls.pauses == sorted(sqs_calls.pauses)
 
 
 def test_a_sender_fault_is_a_bug_500_that_names_the_job(client, jobs_aws, sqs_calls) -> None:
     with stub_sqs({"Successful": accepted(["0"]), "Failed": refused(["1"], sender_fault=True)}):
-        response = client.post("/jobs", json={"s3_keys": KEYS[:2]})
+        response = client.post("/jobs", json={"s3_keys": KEYS[:20]})  # two chunks
     assert_error(response, 500, "internal_error")
     job_id = response.json()["error"]["job_id"]
     assert client.get(f"/jobs/{job_id}").json()["status"] == "failed_to_submit"
@@ -114,7 +115,7 @@ def test_an_sqs_outage_after_some_batches_names_the_job_and_counts_what_was_sent
     client, jobs_aws, sqs_calls
 ) -> None:
     """No Idempotency-Key: the job is not an orphan that claims to be queued until its TTL."""
-    keys = [f"uploads/k{i}" for i in range(25)]
+    keys = [f"uploads/k{i}" for i in range(250)]  # 25 chunks: batches of 10, 10 and 5
     with Stubber(clients.client("sqs")) as stubber:
         stubber.add_response(
             "send_message_batch", {"Successful": accepted(list("0123456789")), "Failed": []}
@@ -125,7 +126,7 @@ def test_an_sqs_outage_after_some_batches_names_the_job_and_counts_what_was_sent
     job_id = response.json()["error"]["job_id"]
     status = client.get(f"/jobs/{job_id}").json()
     assert status["status"] == "failed_to_submit"
-    assert (status["messages_sent"], status["total"]) == (10, 25)
+    assert (status["messages_sent"], status["total"]) == (100, 250)  # images of sent chunks
 
 
 def test_a_failure_before_the_job_is_stored_names_no_job(client, jobs_aws) -> None:

@@ -15,8 +15,8 @@ from local_worker import lambda_context, sqs_event
 from photos import photo_bytes
 
 from function.api.dependencies import current_cache
-from function.aws import clients
-from function.jobs import image_pipeline
+from function.aws import backoff, clients
+from function.jobs import image_pipeline, ledger
 
 __all__ = ["aws", "jobs_aws"]  # fixtures, imported for pytest
 
@@ -84,17 +84,22 @@ def test_a_poison_image_is_recorded_and_not_retried(client, jobs_aws, capsys) ->
     assert metrics["WorkerImagesFailed"] == [1.0]
     assert metrics["WorkerMessagesRetried"] == [0.0]
     assert metrics["WorkerImagesSucceeded"] == [0.0]
+    assert client.get(f"/jobs/{job_id}").json()["status"] == "exporting"
+    jobs_aws.sqs.delete_message(QueueUrl=jobs_aws.queue_url, ReceiptHandle=message["ReceiptHandle"])
+    assert jobs_aws.drain(worker_handler()) == []  # the export step
     job = client.get(f"/jobs/{job_id}").json()
     assert (job["status"], job["failed"]) == ("done", 1)
     assert job["results"][0]["error"]["code"] in ("image_decode_error", "image_truncated")
 
 
 def test_a_throttled_read_fails_only_its_message(client, jobs_aws, monkeypatch) -> None:
+    """Two chunks (two jobs of one image): the chunk with the throttled read is retried alone."""
     monkeypatch.setattr(image_pipeline, "READ_THREADS", 1)  # reads in message order, for the stubs
     data = photo_bytes("chelsea")
     keys = [jobs_aws.put("uploads/throttled", data), jobs_aws.put("uploads/fine", data)]
-    job_id = submit(client, keys)
-    messages = sorted(jobs_aws.receive_all(), key=lambda m: json.loads(m["Body"])["index"])
+    job_ids = [submit(client, [key]) for key in keys]
+    order = {job_id: position for position, job_id in enumerate(job_ids)}
+    messages = sorted(jobs_aws.receive_all(), key=lambda m: order[json.loads(m["Body"])["job_id"]])
     event = sqs_event(messages, "arn:aws:sqs:us-east-1:123456789012:test-jobs", "us-east-1")
     with Stubber(clients.client("s3")) as s3:
         s3.add_client_error("head_object", "SlowDown", http_status_code=503)
@@ -102,13 +107,15 @@ def test_a_throttled_read_fails_only_its_message(client, jobs_aws, monkeypatch) 
         s3.add_response("get_object", {"Body": StreamingBody(io.BytesIO(data), len(data))})
         answer = worker_handler()(event, lambda_context())
     assert answer == {"batchItemFailures": [{"itemIdentifier": messages[0]["MessageId"]}]}
-    job = client.get(f"/jobs/{job_id}").json()
-    assert (job["status"], job["succeeded"], job["failed"]) == ("running", 1, 0)
-    assert [e["status"] for e in job["results"]] == ["pending", "succeeded"]
+    pending, fine = (client.get(f"/jobs/{job_id}").json() for job_id in job_ids)
+    assert (pending["status"], pending["succeeded"], pending["failed"]) == ("queued", 0, 0)
+    assert [e["status"] for e in pending["results"]] == ["pending"]
+    assert (fine["status"], fine["succeeded"]) == ("exporting", 1)
+    assert [e["status"] for e in fine["results"]] == ["succeeded"]
 
     retry = sqs_event(messages[:1], "arn:aws:sqs:us-east-1:123456789012:test-jobs", "us-east-1")
     assert worker_handler()(retry, lambda_context()) == {"batchItemFailures": []}
-    assert client.get(f"/jobs/{job_id}").json()["status"] == "done"
+    assert client.get(f"/jobs/{job_ids[0]}").json()["succeeded"] == 1
 
 
 def test_redelivery_does_not_count_twice(client, jobs_aws) -> None:
@@ -117,6 +124,7 @@ def test_redelivery_does_not_count_twice(client, jobs_aws) -> None:
     event = sqs_event(jobs_aws.receive_all(), "arn:aws:sqs:::test-jobs", "us-east-1")
     for _ in range(3):  # SQS delivers at least once: the same batch, three times
         assert worker_handler()(event, lambda_context()) == {"batchItemFailures": []}
+    jobs_aws.drain(worker_handler())  # the export step, and the chunk once more
     job = client.get(f"/jobs/{job_id}").json()
     assert (job["status"], job["succeeded"], job["failed"]) == ("done", 2, 1)
 
@@ -145,7 +153,7 @@ def test_a_malformed_message_fails_alone(client, jobs_aws) -> None:
     assert worker_handler()(event, lambda_context()) == {
         "batchItemFailures": [{"itemIdentifier": "junk"}]
     }
-    assert client.get(f"/jobs/{job_id}").json()["status"] == "done"
+    assert client.get(f"/jobs/{job_id}").json()["succeeded"] == 1
 
 
 def test_objects_dropped_into_incoming_are_classified(client, jobs_aws) -> None:
@@ -188,16 +196,22 @@ def test_objects_dropped_into_incoming_are_classified(client, jobs_aws) -> None:
     assert "earlier model" in gone.json()["error"]["message"]
 
 
-def test_a_throttled_result_write_fails_only_its_message(client, jobs_aws) -> None:
-    """DynamoDB throttling the transaction of one image: that message is retried, alone."""
+def test_a_transaction_throttled_on_every_try_fails_only_its_jobs_messages(
+    client, jobs_aws, monkeypatch
+) -> None:
+    """DynamoDB refusing one job's transaction past the retries: its chunk is retried, alone."""
+    monkeypatch.setattr(backoff, "BASE_SECONDS", 0.001)
     keys = [jobs_aws.put(f"uploads/{name}", photo_bytes(name)) for name in PHOTOS[:2]]
-    job_id = submit(client, keys)
-    messages = sorted(jobs_aws.receive_all(), key=lambda m: json.loads(m["Body"])["index"])
+    job_ids = [submit(client, [key]) for key in keys]
+    order = {job_id: position for position, job_id in enumerate(job_ids)}
+    messages = sorted(jobs_aws.receive_all(), key=lambda m: order[json.loads(m["Body"])["job_id"]])
     event = sqs_event(messages, "arn:aws:sqs:::test-jobs", "us-east-1")
+    tries: list[str] = []
 
-    def throttle_the_first_image(params, **_):
+    def throttle_the_first_job(params, **_):
         put = params["TransactItems"][0]["Put"]["Item"]
-        if put["s3_key"]["S"] == keys[0]:
+        tries.append(put["pk"]["S"])
+        if job_ids[0] in put["pk"]["S"]:
             raise ClientError(
                 {"Error": {"Code": "ProvisionedThroughputExceededException"}},
                 "TransactWriteItems",
@@ -205,18 +219,20 @@ def test_a_throttled_result_write_fails_only_its_message(client, jobs_aws) -> No
 
     dynamodb = clients.client("dynamodb")
     dynamodb.meta.events.register(
-        "provide-client-params.dynamodb.TransactWriteItems", throttle_the_first_image
+        "provide-client-params.dynamodb.TransactWriteItems", throttle_the_first_job
     )
     try:
         answer = worker_handler()(event, lambda_context())
     finally:
         dynamodb.meta.events.unregister(
-            "provide-client-params.dynamodb.TransactWriteItems", throttle_the_first_image
+            "provide-client-params.dynamodb.TransactWriteItems", throttle_the_first_job
         )
     assert answer == {"batchItemFailures": [{"itemIdentifier": messages[0]["MessageId"]}]}
-    job = client.get(f"/jobs/{job_id}").json()
-    assert (job["status"], job["succeeded"]) == ("running", 1)
+    assert sum(job_ids[0] in pk for pk in tries) == ledger.ATTEMPTS  # retried in-process first
+    first, second = (client.get(f"/jobs/{job_id}").json() for job_id in job_ids)
+    assert (first["status"], first["succeeded"]) == ("queued", 0)
+    assert (second["status"], second["succeeded"]) == ("exporting", 1)
     assert worker_handler()(sqs_event(messages[:1], "arn", "us-east-1"), lambda_context()) == {
         "batchItemFailures": []
     }
-    assert client.get(f"/jobs/{job_id}").json()["status"] == "done"
+    assert client.get(f"/jobs/{job_ids[0]}").json()["succeeded"] == 1

@@ -41,6 +41,7 @@ def test_the_job_batch_event_completes_its_job(client, jobs_aws) -> None:
     jobs_aws.put(SAMPLE_JOB_KEYS[0], small_cat_jpeg())
     event = load("worker-sqs-job-batch.json")
     assert worker_handler()(event, lambda_context()) == {"batchItemFailures": []}
+    assert jobs_aws.drain(worker_handler()) == []  # the export step it queued
     job = client.get(f"/jobs/{SAMPLE_JOB_ID}").json()
     assert (job["status"], job["succeeded"], job["failed"]) == ("done", 1, 1)
     assert len(job["results"][0]["predictions"]) == 3

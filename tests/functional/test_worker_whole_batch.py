@@ -25,15 +25,31 @@ PHOTOS = ["chelsea", "astronaut", "coffee"]
 QUEUE_ARN = "arn:aws:sqs:us-east-1:123456789012:test-jobs"
 
 
-def submit_and_receive(client, jobs_aws, images: dict[str, bytes]) -> tuple[str, dict, dict]:
-    """A job of the images: its id, the SQS event of its messages, each key's message id."""
-    keys = [jobs_aws.put(f"uploads/{name}", data) for name, data in images.items()]
-    response = client.post("/jobs", json={"s3_keys": keys, "top_k": 3})
-    assert response.status_code == 202, response.text
+class Jobs(dict):
+    """One job of one image per key (a job's message is a chunk: one message per image here)."""
+
+    def results(self, client) -> dict[str, dict]:
+        """Each key's entry in its job's results, with its job's counts beside it."""
+        shown = {}
+        for key, job_id in self.items():
+            job = client.get(f"/jobs/{job_id}").json()
+            [entry] = job["results"]
+            shown[key] = {**entry, "succeeded": job["succeeded"], "failed": job["failed"]}
+        return shown
+
+
+def submit_and_receive(client, jobs_aws, images: dict[str, bytes]) -> tuple[Jobs, dict, dict]:
+    """A job per image: their ids by key, the SQS event of their messages, each key's message."""
+    jobs = Jobs()
+    for name, data in images.items():
+        key = jobs_aws.put(f"uploads/{name}", data)
+        response = client.post("/jobs", json={"s3_keys": [key], "top_k": 3})
+        assert response.status_code == 202, response.text
+        jobs[key] = response.json()["job_id"]
     messages = jobs_aws.receive_all()
-    by_key = {json.loads(m["Body"])["s3_key"]: m["MessageId"] for m in messages}
+    by_key = {json.loads(m["Body"])["items"][0][1]: m["MessageId"] for m in messages}
     event = sqs_event(messages, QUEUE_ARN, "us-east-1")
-    return response.json()["job_id"], event, by_key
+    return jobs, event, by_key
 
 
 def failed_ids(answer: dict) -> set[str]:
@@ -54,7 +70,7 @@ def test_a_batch_that_fails_as_a_whole_retries_only_the_guilty_message(
     client, jobs_aws, monkeypatch, failure: BaseException
 ) -> None:
     images = {name: photo_bytes(name) for name in PHOTOS}
-    job_id, event, message_of = submit_and_receive(client, jobs_aws, images)
+    jobs, event, message_of = submit_and_receive(client, jobs_aws, images)
     poison = tensor_of(images["astronaut"], jobs_aws)
     model = get_classifier()
     original = model.probabilities
@@ -70,9 +86,10 @@ def test_a_batch_that_fails_as_a_whole_retries_only_the_guilty_message(
     answer = worker_handler()(event, lambda_context())
     assert failed_ids(answer) == {message_of["uploads/astronaut"]}
     assert batch_sizes[0] == 3  # one batch first, then image by image
-    job = client.get(f"/jobs/{job_id}").json()
-    assert (job["succeeded"], job["failed"]) == (2, 0)
-    status = {entry["s3_key"]: entry["status"] for entry in job["results"]}
+    shown = jobs.results(client)
+    assert sum(entry["succeeded"] for entry in shown.values()) == 2
+    assert sum(entry["failed"] for entry in shown.values()) == 0
+    status = {key: entry["status"] for key, entry in shown.items()}
     assert status == {
         "uploads/chelsea": "succeeded",
         "uploads/astronaut": "pending",
@@ -84,7 +101,7 @@ def test_near_the_time_out_what_is_left_is_reported_not_timed_out(
     client, jobs_aws, monkeypatch
 ) -> None:
     images = {f"{name}-{i}": photo_bytes(name) for i in range(2) for name in PHOTOS}
-    job_id, event, message_of = submit_and_receive(client, jobs_aws, images)
+    jobs, event, message_of = submit_and_receive(client, jobs_aws, images)
     slow = tensor_of(images["coffee-1"], jobs_aws)
     model = get_classifier()
     original = model.probabilities
@@ -108,10 +125,10 @@ def test_near_the_time_out_what_is_left_is_reported_not_timed_out(
     assert answered_at < timeout_at - 1.0  # answered, not killed by Lambda
     failed = failed_ids(answer)
     assert message_of["uploads/coffee-1"] in failed
-    job = client.get(f"/jobs/{job_id}").json()
-    assert job["succeeded"] == len(images) - len(failed)
-    for entry in job["results"]:
-        pending = message_of[entry["s3_key"]] in failed
+    shown = jobs.results(client)
+    assert sum(entry["succeeded"] for entry in shown.values()) == len(images) - len(failed)
+    for key, entry in shown.items():
+        pending = message_of[key] in failed
         assert entry["status"] == ("pending" if pending else "succeeded"), entry
 
 
@@ -119,7 +136,7 @@ def test_reads_wait_for_room_in_memory(client, jobs_aws, monkeypatch) -> None:
     images = {
         f"{name}-{i}": photo_bytes(name, size=(900, 700)) for i in range(2) for name in PHOTOS
     }
-    job_id, event, _ = submit_and_receive(client, jobs_aws, images)
+    jobs, event, _ = submit_and_receive(client, jobs_aws, images)
     limit = int(max(len(data) for data in images.values()) * 2.5)
     budgets: list[ByteBudget] = []
 
@@ -135,4 +152,4 @@ def test_reads_wait_for_room_in_memory(client, jobs_aws, monkeypatch) -> None:
     [budget] = budgets
     assert max(len(data) for data in images.values()) <= budget.peak <= limit
     assert budget.used == 0  # every read gave its bytes back
-    assert client.get(f"/jobs/{job_id}").json()["succeeded"] == len(images)
+    assert sum(entry["succeeded"] for entry in jobs.results(client).values()) == len(images)

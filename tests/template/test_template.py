@@ -208,7 +208,10 @@ def iam_statements(role: str | None = None) -> list[dict]:
         for policy in resource["Properties"].get("Policies", []):
             if "Fn::If" in policy:
                 _, policy, _ = policy["Fn::If"]
-            statements += policy["PolicyDocument"]["Statement"]
+            for statement in policy["PolicyDocument"]["Statement"]:
+                if "Fn::If" in statement:  # a statement that only some parameters add
+                    _, statement, _ = statement["Fn::If"]
+                statements.append(statement)
     return statements
 
 

@@ -22,11 +22,16 @@ def test_images_bucket_is_private_encrypted_and_expires_uploads() -> None:
     assert set(properties["PublicAccessBlockConfiguration"].values()) == {True}
     (rule,) = properties["BucketEncryption"]["ServerSideEncryptionConfiguration"]
     assert rule["ServerSideEncryptionByDefault"]["SSEAlgorithm"] in ("AES256", "aws:kms")
-    (expiry,) = properties["LifecycleConfiguration"]["Rules"]
+    expiry, exports = properties["LifecycleConfiguration"]["Rules"]
     assert (expiry["Status"], expiry["Prefix"], expiry["ExpirationInDays"]) == (
         "Enabled",
         "uploads/",
         1,
+    )
+    assert (exports["Status"], exports["Prefix"], exports["ExpirationInDays"]) == (
+        "Enabled",
+        "exports/",
+        {"Ref": "JobTtlDays"},  # export files live as long as their jobs
     )
 
 
@@ -72,7 +77,12 @@ def statements_on(service: str) -> list[dict]:
 
 
 def test_function_may_only_read_and_sign_uploads() -> None:
-    objects, listing = statements_on("s3")
+    objects, listing, exports = statements_on("s3")
+    assert exports == {
+        "Effect": "Allow",
+        "Action": "s3:GetObject",  # presigned links to export files work only if it may
+        "Resource": {"Fn::Sub": "${ImagesBucket.Arn}/exports/*"},
+    }
     assert sorted(objects["Action"]) == ["s3:GetObject", "s3:PutObject"]
     assert objects["Resource"] == {"Fn::Sub": "${ImagesBucket.Arn}/uploads/*"}
     assert listing["Action"] == "s3:ListBucket"

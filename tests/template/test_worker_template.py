@@ -9,7 +9,7 @@ from cfn import load_template
 from cfn_eval import Evaluator
 from test_template import as_list, iam_statements
 
-from function.jobs.worker_batch import _processor
+from function.jobs.worker_batch import EVENT_TYPE
 from function.shared.settings import Settings
 
 TEMPLATE = load_template()
@@ -39,7 +39,7 @@ def test_the_sqs_event_source_reports_partial_failures_and_is_bounded() -> None:
     batch = TEMPLATE["Parameters"]["WorkerBatchSize"]
     assert (batch["MinValue"], batch["MaxValue"]) == (1, 10)  # more needs a batching window
     assert TEMPLATE["Parameters"]["WorkerMaximumConcurrency"]["MinValue"] == 2  # Lambda's floor
-    assert _processor.event_type.value == "SQS"
+    assert EVENT_TYPE.value == "SQS"
 
 
 @pytest.mark.parametrize("timeout", TEMPLATE["Parameters"]["WorkerTimeout"]["AllowedValues"])
@@ -93,23 +93,28 @@ def test_the_bucket_sends_incoming_objects_to_the_queue_without_a_cycle() -> Non
 def test_worker_rights_are_narrow() -> None:
     statements = iam_statements("WorkerRole")
     actions = {action for s in statements for action in as_list(s["Action"])}
-    assert {a for a in actions if a.startswith("s3:")} == {"s3:GetObject", "s3:ListBucket"}
+    assert {a for a in actions if a.startswith("s3:")} == {
+        "s3:GetObject",
+        "s3:ListBucket",
+        "s3:PutObject",
+    }
     assert {a for a in actions if a.startswith("dynamodb:")} == {
         "dynamodb:GetItem",
         "dynamodb:PutItem",
         "dynamodb:UpdateItem",
+        "dynamodb:BatchGetItem",
     }
     assert {a for a in actions if a.startswith("sqs:")} == {
         "sqs:ReceiveMessage",
         "sqs:DeleteMessage",
         "sqs:GetQueueAttributes",
         "sqs:ChangeMessageVisibility",
+        "sqs:SendMessage",
     }
-    [reads] = [s for s in statements if as_list(s["Action"]) == ["s3:GetObject"]]
-    assert reads["Resource"] == [
-        {"Fn::Sub": "${ImagesBucket.Arn}/uploads/*"},
-        {"Fn::Sub": "${ImagesBucket.Arn}/incoming/*"},
-    ]
+    [reads, *_] = [s for s in statements if as_list(s["Action"]) == ["s3:GetObject"]]
+    assert reads["Resource"] == {"Fn::Sub": "${ImagesBucket.Arn}/*"}  # always a source
+    [writes] = [s for s in statements if "s3:PutObject" in as_list(s["Action"])]
+    assert writes["Resource"] == {"Fn::Sub": "${ImagesBucket.Arn}/exports/*"}
 
 
 def test_the_api_may_only_send_to_the_jobs_queue() -> None:

@@ -8,7 +8,8 @@ import uuid
 import pytest
 
 from function.jobs.keys import is_job_id
-from function.jobs.messages import MalformedMessage, WorkItem, job_message, parse_body
+from function.jobs.messages import MalformedMessage, WorkItem, chunk_message, parse_body
+from function.jobs.tasks import ExportStep, ListStep, parse_task
 
 
 def s3_body(*keys: str, bucket: str = "b") -> str:
@@ -16,9 +17,29 @@ def s3_body(*keys: str, bucket: str = "b") -> str:
     return json.dumps({"Records": records})
 
 
-def test_a_job_message_round_trips() -> None:
-    body = job_message("j", 7, "uploads/x", 3)
-    assert parse_body(body) == [WorkItem(s3_key="uploads/x", top_k=3, job_id="j", index=7)]
+def test_a_chunk_message_round_trips() -> None:
+    body = chunk_message("j", 4, None, 3, [(40, "uploads/x"), (41, "uploads/y")])
+    assert parse_body(body) == [
+        WorkItem(s3_key="uploads/x", top_k=3, job_id="j", index=40, chunk=4),
+        WorkItem(s3_key="uploads/y", top_k=3, job_id="j", index=41, chunk=4),
+    ]
+    assert parse_task(body) is None
+
+
+def test_a_listed_chunk_names_its_bucket_and_keeps_any_key() -> None:
+    key = 'photos/a,b "c"/../x//y.jpg'
+    [item] = parse_body(chunk_message("j", 0, "archive", 5, [(0, key)]))
+    assert (item.bucket, item.listed, item.s3_key) == ("archive", True, key)
+
+
+def test_steps_round_trip_and_are_not_images() -> None:
+    step = ListStep("j", "archive", "photos/", 5, page=3, token="t", index=3000, chunk=300)
+    assert parse_task(step.body()) == step
+    assert parse_task(ExportStep("j").body()) == ExportStep("j")
+    with pytest.raises(ValueError, match="malformed list"):
+        parse_task('{"kind": "list", "job_id": "j"}')
+    with pytest.raises(MalformedMessage):
+        parse_body(step.body())
 
 
 @pytest.mark.parametrize(

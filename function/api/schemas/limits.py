@@ -49,6 +49,8 @@ def document_limits(openapi: dict[str, Any], settings: Settings, num_classes: in
     job = _json_body(paths["/jobs"]["post"])
     either = {"anyOf": [upload_key(uploads), dropped_key(incoming)]}
     job["s3_keys"].update(_key_list(either, MAX_JOB_IMAGES))
+    # Any S3 key may start a prefix; 1 to 1024 UTF-8 bytes (at most 1024 characters).
+    job["s3_prefix"].update({"minLength": 1, "maxLength": MAX_KEY_CHARACTERS})
     for parameter in paths["/results"]["get"]["parameters"]:
         if parameter["name"] == "s3_key":
             parameter["schema"].update(dropped_key(incoming))

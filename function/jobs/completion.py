@@ -1,0 +1,54 @@
+"""Noticing that a job is fully counted, and handing it to the export step exactly once.
+
+Called after every commit of chunks and after the listing's last page. A job is counted when
+its listing has ended (the job item has "chunks") and the shards count that many chunks. The
+conditional move to "exporting" lets exactly one caller queue the export; a caller whose own
+commit was a pure duplicate queues it again if the job is stuck in "exporting", since the
+delivery that moved it may have died before sending (a second export rewrites the same files).
+"""
+
+from __future__ import annotations
+
+import time
+
+from function.aws.clients import client
+from function.aws.queue import WorkQueue
+from function.jobs.counts import read_counts
+from function.jobs.keys import job_pk
+from function.jobs.tasks import ExportStep
+from function.shared.observability import logger
+
+
+def finish_if_counted(table: str, queue: WorkQueue, job_id: str, recovering: bool = False) -> None:
+    dynamodb = client("dynamodb")
+    job = dynamodb.get_item(
+        TableName=table, Key={"pk": {"S": job_pk(job_id)}}, ConsistentRead=True
+    ).get("Item")
+    if not job or "chunks" not in job:
+        return  # gone (expired), or still being listed: the last list step calls again
+    stage = job["job_status"]["S"]
+    if stage in ("done", "failed_to_submit"):
+        return
+    if read_counts(table, job_id).chunks < int(job["chunks"]["N"]):
+        return
+    if stage == "exporting":
+        if recovering:
+            queue.send_all([ExportStep(job_id).body()])
+        return
+    try:
+        dynamodb.update_item(
+            TableName=table,
+            Key={"pk": {"S": job_pk(job_id)}},
+            UpdateExpression="SET #stage = :exporting, #counted = :now",
+            ConditionExpression="#stage = :was",
+            ExpressionAttributeNames={"#stage": "job_status", "#counted": "counted_at"},
+            ExpressionAttributeValues={
+                ":exporting": {"S": "exporting"},
+                ":was": {"S": stage},
+                ":now": {"N": str(int(time.time()))},
+            },
+        )
+    except dynamodb.exceptions.ConditionalCheckFailedException:
+        return  # another worker moved it first, and queues the export
+    logger.info("job counted; exporting", extra={"job_id": job_id})
+    queue.send_all([ExportStep(job_id).body()])

@@ -1,0 +1,274 @@
+"""Faults in a bulk job: a worker killed mid-batch, a throttled list, a transaction conflict,
+an export asked for while the prefix is still being listed. Each ends with exact counts and
+one export line per object."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from aws_fixtures import aws
+from botocore.exceptions import ClientError
+from bulk_fixtures import SOURCE, exported, source_bucket, tiny_image
+from jobs_fixtures import jobs_aws, worker_handler
+from local_worker import lambda_context, sqs_event
+
+from function.aws import backoff, clients
+from function.jobs import listing
+from function.jobs.ledger import Ledger
+from function.jobs.tasks import ExportStep
+
+__all__ = ["aws", "jobs_aws", "source_bucket"]  # fixtures
+
+ARN = "arn:aws:sqs:us-east-1:123456789012:test-jobs"
+
+
+class Killed(BaseException):
+    """The Lambda environment ending mid-invocation: nothing after it runs, nothing is deleted."""
+
+
+@pytest.fixture(autouse=True)
+def quick_back_off(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(backoff, "BASE_SECONDS", 0.001)
+
+
+def put_prefix(jobs_aws, prefix: str, count: int) -> list[str]:
+    keys = [f"{prefix}{i:03d}.png" for i in range(count)]
+    for i, key in enumerate(keys):
+        jobs_aws.aws.s3.put_object(Bucket=SOURCE, Key=key, Body=tiny_image(i % 3))
+    return keys
+
+
+def start(client, prefix: str) -> str:
+    response = client.post("/jobs", json={"s3_prefix": prefix, "bucket": SOURCE, "top_k": 2})
+    assert response.status_code == 202, response.text
+    return response.json()["job_id"]
+
+
+def assert_exact(client, job_id: str, keys: list[str]) -> None:
+    lines, rows, job = exported(client, job_id)
+    assert (job["status"], job["total"], job["succeeded"] + job["failed"]) == (
+        "done",
+        len(keys),
+        len(keys),
+    )
+    assert sorted(line["s3_key"] for line in lines) == sorted(keys)
+    assert len(rows) == len(keys) + 1
+
+
+def test_a_worker_killed_after_one_jobs_commit_and_before_the_next(
+    client, jobs_aws, monkeypatch
+) -> None:
+    """Two jobs' chunks in one batch: the first job's chunks are recorded, then the worker dies.
+    SQS delivers the whole batch again: the first job's chunks are duplicates, counted once."""
+    first_keys = [jobs_aws.put(f"uploads/a{i}", tiny_image(i)) for i in range(10)]
+    second_keys = [jobs_aws.put(f"uploads/b{i}", tiny_image(i)) for i in range(7)]
+    first = client.post("/jobs", json={"s3_keys": first_keys}).json()["job_id"]
+    second = client.post("/jobs", json={"s3_keys": second_keys}).json()["job_id"]
+    messages = jobs_aws.receive_all()
+    assert len(messages) == 2
+    commit = Ledger.commit
+    recorded: list[set[int]] = []
+
+    def dies_after_the_first(self, job_id, chunks):
+        recorded.append(commit(self, job_id, chunks))
+        raise Killed()
+
+    monkeypatch.setattr(Ledger, "commit", dies_after_the_first)
+    with pytest.raises(Killed):
+        worker_handler()(sqs_event(messages, ARN, "us-east-1"), lambda_context())
+    monkeypatch.setattr(Ledger, "commit", commit)
+    assert recorded == [{0}]
+    counted = sorted(
+        client.get(f"/jobs/{job_id}").json()["succeeded"] for job_id in (first, second)
+    )
+    assert counted in ([0, 10], [0, 7])  # one job's chunk recorded, the other's not
+
+    # The batch comes back (its deletes never happened), then the export steps.
+    again = worker_handler()(sqs_event(messages, ARN, "us-east-1"), lambda_context())
+    assert again == {"batchItemFailures": []}
+    for message in messages:
+        jobs_aws.sqs.delete_message(
+            QueueUrl=jobs_aws.queue_url, ReceiptHandle=message["ReceiptHandle"]
+        )
+    assert jobs_aws.drain(worker_handler()) == []
+    assert_exact(client, first, first_keys)
+    assert_exact(client, second, second_keys)
+
+
+def test_a_list_step_killed_after_its_commit_resumes_from_the_stored_cursor(
+    client, jobs_aws, source_bucket, monkeypatch
+) -> None:
+    monkeypatch.setattr(listing, "PAGE_KEYS", 5)
+    monkeypatch.setattr(listing, "PAGES_PER_STEP", 1)
+    keys = put_prefix(jobs_aws, "paged/", 12)
+    job_id = start(client, "paged/")
+    [step] = jobs_aws.receive_all()
+    send_all = listing.WorkQueue.send_all
+
+    def dies_sending_the_next_step(self, bodies):
+        if any(json.loads(body).get("kind") == "list" for body in bodies):
+            raise Killed()
+        send_all(self, bodies)
+
+    monkeypatch.setattr(listing.WorkQueue, "send_all", dies_sending_the_next_step)
+    with pytest.raises(Killed):
+        worker_handler()(sqs_event([step], ARN, "us-east-1"), lambda_context())
+    monkeypatch.setattr(listing.WorkQueue, "send_all", send_all)
+    job = client.get(f"/jobs/{job_id}").json()
+    assert (job["status"], job["listed"], job["total"]) == ("listing", 5, None)
+
+    # The same step again: its page is committed, so it only sends the next step.
+    jobs_aws.sqs.change_message_visibility(
+        QueueUrl=jobs_aws.queue_url, ReceiptHandle=step["ReceiptHandle"], VisibilityTimeout=0
+    )
+    assert jobs_aws.drain(worker_handler()) == []
+    assert_exact(client, job_id, keys)
+
+
+def test_a_step_of_many_pages_killed_midway_resumes_after_its_last_commit(
+    client, jobs_aws, source_bucket, monkeypatch
+) -> None:
+    monkeypatch.setattr(listing, "PAGE_KEYS", 5)
+    keys = put_prefix(jobs_aws, "many/", 23)
+    job_id = start(client, "many/")
+    [step] = jobs_aws.receive_all()
+    commit = listing.Lister._commit
+    commits: list[int] = []
+
+    def dies_on_the_third_commit(self, following, last):
+        commits.append(following.page)
+        if len(commits) == 3:
+            raise Killed()
+        return commit(self, following, last)
+
+    monkeypatch.setattr(listing.Lister, "_commit", dies_on_the_third_commit)
+    with pytest.raises(Killed):
+        worker_handler()(sqs_event([step], ARN, "us-east-1"), lambda_context())
+    monkeypatch.setattr(listing.Lister, "_commit", commit)
+    job = client.get(f"/jobs/{job_id}").json()
+    assert (job["status"], job["listed"]) == ("listing", 10)  # two pages of five committed
+
+    # The first step again (SQS redelivers it): it resumes from the third page.
+    jobs_aws.sqs.change_message_visibility(
+        QueueUrl=jobs_aws.queue_url, ReceiptHandle=step["ReceiptHandle"], VisibilityTimeout=0
+    )
+    assert jobs_aws.drain(worker_handler()) == []
+    assert_exact(client, job_id, keys)
+
+
+def test_a_throttled_list_is_retried_with_back_off(client, jobs_aws, source_bucket) -> None:
+    keys = put_prefix(jobs_aws, "slow/", 15)
+    job_id = start(client, "slow/")
+    calls: list[int] = []
+
+    def slow_down(**_):
+        calls.append(1)
+        if len(calls) <= listing.LIST_ATTEMPTS + 1:  # one step fails, its redelivery recovers
+            raise ClientError({"Error": {"Code": "SlowDown"}}, "ListObjectsV2")
+
+    s3 = clients.client("s3")
+    s3.meta.events.register("before-call.s3.ListObjectsV2", slow_down, unique_id="slow")
+    try:
+        failures = jobs_aws.drain(worker_handler())
+    finally:
+        s3.meta.events.unregister("before-call.s3.ListObjectsV2", unique_id="slow")
+    assert len(failures) == 1  # the first delivery gave up after LIST_ATTEMPTS; SQS retried it
+    assert len(calls) == listing.LIST_ATTEMPTS + 2
+    assert_exact(client, job_id, keys)
+
+
+def test_a_transaction_conflict_is_retried_in_process(client, jobs_aws, source_bucket) -> None:
+    keys = put_prefix(jobs_aws, "busy/", 25)
+    job_id = start(client, "busy/")
+    conflicts: list[int] = []
+
+    def conflict_once(params, **_):
+        if not conflicts:
+            conflicts.append(len(params["TransactItems"]))
+            reasons = [{"Code": "None"}] * (len(params["TransactItems"]) - 1)
+            raise ClientError(
+                {
+                    "Error": {"Code": "TransactionCanceledException", "Message": "conflict"},
+                    "CancellationReasons": [*reasons, {"Code": "TransactionConflict"}],
+                },
+                "TransactWriteItems",
+            )
+
+    dynamodb = clients.client("dynamodb")
+    event = "provide-client-params.dynamodb.TransactWriteItems"
+    dynamodb.meta.events.register(event, conflict_once, unique_id="conflict")
+    try:
+        assert jobs_aws.drain(worker_handler()) == []  # no message failed: retried in-process
+    finally:
+        dynamodb.meta.events.unregister(event, unique_id="conflict")
+    assert conflicts
+    assert_exact(client, job_id, keys)
+
+
+def test_an_export_asked_for_while_listing_waits(client, jobs_aws, source_bucket, monkeypatch):
+    monkeypatch.setattr(listing, "PAGE_KEYS", 5)
+    monkeypatch.setattr(listing, "PAGES_PER_STEP", 1)
+    keys = put_prefix(jobs_aws, "early/", 12)
+    job_id = start(client, "early/")
+    [step] = jobs_aws.receive_all()
+    assert worker_handler()(sqs_event([step], ARN, "us-east-1"), lambda_context()) == {
+        "batchItemFailures": []
+    }
+    jobs_aws.sqs.delete_message(QueueUrl=jobs_aws.queue_url, ReceiptHandle=step["ReceiptHandle"])
+    # Page one's chunk is queued with the next list step; classify the chunk alone.
+    messages = jobs_aws.receive_all()
+    chunk = [m for m in messages if json.loads(m["Body"])["kind"] == "chunk"]
+    early = {**chunk[0], "MessageId": "early-export", "Body": ExportStep(job_id).body()}
+    batch = sqs_event([*chunk, early], ARN, "us-east-1")
+    assert worker_handler()(batch, lambda_context()) == {"batchItemFailures": []}
+    job = client.get(f"/jobs/{job_id}").json()
+    assert (job["status"], job["total"], job["succeeded"]) == ("listing", None, 5)
+    assert "export" not in job
+    listed = jobs_aws.aws.s3.list_objects_v2(Bucket="test-images", Prefix="exports/")
+    assert listed["KeyCount"] == 0  # nothing written early, not even a partial file
+
+    for message in chunk:
+        jobs_aws.sqs.delete_message(
+            QueueUrl=jobs_aws.queue_url, ReceiptHandle=message["ReceiptHandle"]
+        )
+    for message in (m for m in messages if m not in chunk):  # the next list step
+        jobs_aws.sqs.change_message_visibility(
+            QueueUrl=jobs_aws.queue_url, ReceiptHandle=message["ReceiptHandle"], VisibilityTimeout=0
+        )
+    assert jobs_aws.drain(worker_handler()) == []
+    assert_exact(client, job_id, keys)
+
+
+def test_a_long_export_goes_on_in_later_steps(client, jobs_aws, source_bucket, monkeypatch) -> None:
+    """Small parts and an invocation always short of time: the export checkpoints after each
+    part and later steps resume the same uploads; S3 (moto, with its part-size floor lowered
+    to PART_BYTES) accepts every part, and the files are whole."""
+    from moto.s3 import models as s3_models
+
+    from function.aws import multipart
+    from function.jobs import job_files
+
+    assert multipart.MIN_PART_BYTES <= job_files.PART_BYTES
+    monkeypatch.setattr(job_files, "PART_BYTES", 2048)
+    monkeypatch.setattr(job_files, "BATCH_CHUNKS", 1)
+    monkeypatch.setattr(s3_models, "S3_UPLOAD_PART_MIN_SIZE", 2048)
+    monkeypatch.setattr(job_files, "MARGIN_MS", 10**9)  # never enough time left
+    keys = put_prefix(jobs_aws, "long/", 120)
+    job_id = start(client, "long/")
+    steps: list[dict] = []
+    send_all = job_files.WorkQueue.send_all
+
+    def watch(self, bodies):
+        sent = [json.loads(body) for body in bodies]
+        steps.extend(step for step in sent if step["kind"] == "export" and step["uploads"])
+        send_all(self, bodies)
+
+    monkeypatch.setattr(job_files.WorkQueue, "send_all", watch)
+    assert jobs_aws.drain(worker_handler()) == []
+    assert len(steps) >= 3  # the export went on in several steps
+    assert [step["chunk"] for step in steps] == sorted({step["chunk"] for step in steps})
+    assert len({json.dumps(step["uploads"], sort_keys=True) for step in steps}) == 1
+    assert_exact(client, job_id, keys)
+    lines, _, _ = exported(client, job_id)
+    assert [line["s3_key"] for line in lines] == keys  # listing order, each once
