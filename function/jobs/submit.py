@@ -47,11 +47,14 @@ def submit(
     s3_keys: list[str],
     top_k: int,
     idempotency: tuple[str, str] | None,
+    *,
+    owner: str,
 ) -> Submitted:
-    """idempotency: (the caller's scope, e.g. its API key id; the Idempotency-Key header)."""
+    """idempotency: (the caller's scope, its id; the Idempotency-Key header). owner: the
+    caller id (function/api/caller.py), the only one that may read the job."""
 
     def start(job_id: str) -> None:
-        store.create(job_id, s3_keys, top_k)
+        store.create(job_id, s3_keys, top_k, owner)
         size = images_per_chunk(top_k)
         numbered = list(enumerate(s3_keys))
         chunks = [numbered[first : first + size] for first in range(0, len(numbered), size)]
@@ -68,11 +71,13 @@ def submit_prefix(
     prefix: str,
     top_k: int,
     idempotency: tuple[str, str] | None,
+    *,
+    owner: str,
 ) -> Submitted:
     """A job over every object under the prefix; the API never lists (it has 29 seconds)."""
 
     def start(job_id: str) -> None:
-        store.create_prefix(job_id, bucket, prefix, top_k)
+        store.create_prefix(job_id, bucket, prefix, top_k, owner)
         queue.send_all([ListStep(job_id, bucket, prefix, top_k).body()])
 
     request = {"s3_prefix": prefix, "bucket": bucket, "top_k": top_k}

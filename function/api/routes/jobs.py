@@ -11,6 +11,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Header, Query, Request, Response
 
 from function.api import jobs_schemas as schemas
+from function.api.caller import caller_of
 from function.api.dependencies import current_model, current_settings
 from function.api.json_body import read_json
 from function.api.model_warning import model_warning, warning_headers
@@ -71,18 +72,20 @@ async def create_job(
         for index, key in enumerate(body.s3_keys):
             check_key(index, key)
     top_k = resolve_top_k(body.top_k, "top_k" in body.model_fields_set, model)
+    owner = caller_of(request.scope).id  # Idempotency-Keys are per caller too: two may pick one
     idempotency = None
     if idempotency_key is not None:
         if not IDEMPOTENCY_KEY.fullmatch(idempotency_key):
             raise errors.InvalidParameter("Idempotency-Key: 1-255 of A-Z a-z 0-9 . _ : -")
-        idempotency = (_caller(request), idempotency_key)
+        idempotency = (owner, idempotency_key)
     if body.s3_prefix is not None:
         args = (store, queue, bucket, body.s3_prefix, top_k, idempotency)
-        submitted = await asyncio.to_thread(submit_prefix, *args)
+        submitted = await asyncio.to_thread(submit_prefix, *args, owner=owner)
         status, total = "listing", None
     else:
         assert body.s3_keys is not None
-        submitted = await asyncio.to_thread(submit, store, queue, body.s3_keys, top_k, idempotency)
+        keys_args = (store, queue, body.s3_keys, top_k, idempotency)
+        submitted = await asyncio.to_thread(submit, *keys_args, owner=owner)
         status, total = "queued", len(body.s3_keys)
     details = request_state(request.scope["state"]).details
     details["job_id"], details["replayed"] = submitted.job_id, submitted.replayed
@@ -109,6 +112,9 @@ async def create_job(
     response_model_exclude_unset=True,
     responses=schemas.JOB_STATUS_ERRORS,
     summary="A job's progress, its results 100 per page, and its export when done",
+    description="Only the caller that created the job reads it: the same API key, IAM "
+    "principal or Cognito user. Any other caller gets 404 `job_not_found`, exactly as for an "
+    "unknown id, so its results and export links stay hidden and its existence is not shown.",
 )
 async def get_job(
     request: Request,
@@ -123,8 +129,8 @@ async def get_job(
     store = job_store(settings)
     if not is_job_id(job_id):
         raise errors.JobNotFound(f"'{job_id[:64]}' is not a job id.")
-    with store_errors():
-        job = await asyncio.to_thread(store.get, job_id)
+    with store_errors():  # another caller's job is None too: its existence is not shown
+        job = await asyncio.to_thread(store.get, job_id, caller_of(request.scope).may_read)
     if job is None:
         raise errors.JobNotFound()
     entries: list[schemas.JobEntry] = []
@@ -192,10 +198,3 @@ def _page_of(token: str | None, total: int) -> int:
     if not page > 0 or page * PAGE_SIZE >= total:
         raise errors.InvalidNextToken()
     return page
-
-
-def _caller(request: Request) -> str:
-    """Idempotency keys are per API key: two callers may pick the same one."""
-    event = request.scope.get("aws.event") or {}
-    identity = (event.get("requestContext") or {}).get("identity") or {}
-    return identity.get("apiKeyId") or "anonymous"

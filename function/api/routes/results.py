@@ -30,7 +30,8 @@ router = APIRouter()
     summary="The result for an image dropped under INCOMING_PREFIX",
     description="Objects created under INCOMING_PREFIX are classified by the worker without "
     "a request. 404 result_not_found until then; an image that cannot be classified "
-    "answers 200 with its `error`.",
+    "answers 200 with its `error`. These results belong to the bucket, not to a caller: "
+    "any caller the API lets in may read them, unlike a job's.",
 )
 async def get_result(
     request: Request,
