@@ -235,3 +235,11 @@ def test_drop_folder_results_are_readable_by_any_caller(pair, jobs_aws) -> None:
     answers = [caller.call("GET", "/results", query={"s3_key": key}) for caller in (alice, bob)]
     assert [response["statusCode"] for response, _ in answers] == [200, 200], answers
     assert answers[0][1]["predictions"] == answers[1][1]["predictions"]
+
+
+def test_the_served_schema_says_who_reads_what(client) -> None:
+    paths = client.get("/openapi.json").json()["paths"]
+    job = paths["/jobs/{job_id}"]["get"]
+    assert "other caller gets 404 `job_not_found`" in job["description"]
+    assert "another caller's job" in job["responses"]["404"]["description"]
+    assert "any caller the API lets in may read them" in paths["/results"]["get"]["description"]
