@@ -19,6 +19,7 @@ class Job:
     export: dict[str, str] = field(default_factory=dict)  # format -> S3 key, once done
     # Set when POST /jobs failed after storing the job: how many of its images were queued.
     messages_sent: int | None = None
+    owner: str | None = None  # the caller id that created it (function/api/caller.py)
 
     @property
     def done(self) -> bool:

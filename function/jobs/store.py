@@ -6,6 +6,7 @@ Raises botocore's exceptions; the routes turn them into job_store_unavailable.
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -29,7 +30,7 @@ class JobStore:
     def expires_at(self) -> int:
         return int(time.time()) + self.ttl_days * DAY_SECONDS
 
-    def create(self, job_id: str, s3_keys: list[str], top_k: int) -> None:
+    def create(self, job_id: str, s3_keys: list[str], top_k: int, owner: str | None = None) -> None:
         """Write the key pages, then the job. Safe to repeat for the same job_id."""
         expires = {"N": str(self.expires_at())}
         dynamodb = client("dynamodb")
@@ -38,11 +39,15 @@ class JobStore:
             item = {"pk": {"S": keys_pk(job_id, page)}, "keys": {"L": keys}, TTL_ATTRIBUTE: expires}
             dynamodb.put_item(TableName=self.table, Item=item)
         chunks = -(-len(s3_keys) // images_per_chunk(top_k))
-        self._put_job(job_id, "queued", top_k, {"total": len(s3_keys), "chunks": chunks})
+        fields: dict[str, int | str] = {"total": len(s3_keys), "chunks": chunks}
+        self._put_job(job_id, "queued", top_k, fields | _owned_by(owner))
 
-    def create_prefix(self, job_id: str, bucket: str, prefix: str, top_k: int) -> None:
+    def create_prefix(
+        self, job_id: str, bucket: str, prefix: str, top_k: int, owner: str | None = None
+    ) -> None:
         """A job whose images the worker will list; page counts the listed pages."""
-        self._put_job(job_id, "listing", top_k, {"bucket": bucket, "prefix": prefix, "page": 0})
+        fields: dict[str, int | str] = {"bucket": bucket, "prefix": prefix, "page": 0}
+        self._put_job(job_id, "listing", top_k, fields | _owned_by(owner))
 
     def _put_job(self, job_id: str, stage: str, top_k: int, fields: dict[str, int | str]) -> None:
         # A repeat after a crash must not reset what the worker may already have moved.
@@ -97,9 +102,13 @@ class JobStore:
             ExpressionAttributeValues={":sent": {"N": str(messages_sent)}},
         )
 
-    def get(self, job_id: str) -> Job | None:
+    def get(self, job_id: str, reader: Callable[[str | None], bool] | None = None) -> Job | None:
+        """reader: whether the caller may see a job with this owner. A job it may not see is
+        None, decided before the counts are read, so that another caller's job and an unknown
+        id take the same path (and about the same time) to the same 404."""
         item = self._get(job_pk(job_id))
-        if item is None:
+        owner = item["owner"]["S"] if item is not None and "owner" in item else None
+        if item is None or (reader is not None and not reader(owner)):
             return None
         counts = read_counts(self.table, job_id)
         total = int(item["total"]["N"]) if "total" in item else None
@@ -116,6 +125,7 @@ class JobStore:
             {name: item[name]["S"] for name in ("bucket", "prefix") if name in item},
             {name: item[f"export_{name}"]["S"] for name in FORMATS if f"export_{name}" in item},
             int(item["messages_sent"]["N"]) if "messages_sent" in item else None,
+            owner,
         )
 
     def keys_page(self, job_id: str, page: int) -> list[str]:
@@ -155,6 +165,11 @@ class JobStore:
             return None
         found: dict[str, Any] = item
         return found
+
+
+def _owned_by(owner: str | None) -> dict[str, int | str]:
+    # One attribute of the job item, written when the API creates it: never a write per image.
+    return {} if owner is None else {"owner": owner}
 
 
 def _shown(outcome: Outcome) -> dict[str, Any]:

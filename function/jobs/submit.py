@@ -65,11 +65,14 @@ def submit(
     s3_keys: list[str],
     top_k: int,
     idempotency: tuple[str, str] | None,
+    *,
+    owner: str,
 ) -> Submitted:
-    """idempotency: (the caller's scope, e.g. its API key id; the Idempotency-Key header)."""
+    """idempotency: (the caller's scope, its id; the Idempotency-Key header). owner: the
+    caller id (function/api/caller.py), the only one that may read the job."""
 
     def start(progress: _Progress) -> None:
-        store.create(progress.job_id, s3_keys, top_k)
+        store.create(progress.job_id, s3_keys, top_k, owner)
         progress.stored = True
         size = images_per_chunk(top_k)
         numbered = list(enumerate(s3_keys))
@@ -88,11 +91,13 @@ def submit_prefix(
     prefix: str,
     top_k: int,
     idempotency: tuple[str, str] | None,
+    *,
+    owner: str,
 ) -> Submitted:
     """A job over every object under the prefix; the API never lists (it has 29 seconds)."""
 
     def start(progress: _Progress) -> None:
-        store.create_prefix(progress.job_id, bucket, prefix, top_k)
+        store.create_prefix(progress.job_id, bucket, prefix, top_k, owner)
         progress.stored = True
         queue.send_all([ListStep(progress.job_id, bucket, prefix, top_k).body()])
 

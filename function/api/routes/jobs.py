@@ -7,6 +7,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Header, Path, Query, Request, Response
 
+from function.api.caller import caller_of
 from function.api.dependencies import current_model, current_settings
 from function.api.job_pages import fit_page, index_of, token_for
 from function.api.json_body import read_json
@@ -73,14 +74,16 @@ async def create_job(
         for index, key in enumerate(body.s3_keys):
             check_key(index, key)
     top_k = resolve_top_k(body.top_k, "top_k" in body.model_fields_set, model)
-    idempotency = None if idempotency_key is None else (_caller(request), idempotency_key)
+    owner = caller_of(request.scope).id  # Idempotency-Keys are per caller too: two may pick one
+    idempotency = None if idempotency_key is None else (owner, idempotency_key)
     if body.s3_prefix is not None:
         args = (store, queue, bucket, body.s3_prefix, top_k, idempotency)
-        submitted = await asyncio.to_thread(submit_prefix, *args)
+        submitted = await asyncio.to_thread(submit_prefix, *args, owner=owner)
         status, total = "listing", None
     else:
         assert body.s3_keys is not None
-        submitted = await asyncio.to_thread(submit, store, queue, body.s3_keys, top_k, idempotency)
+        keys_args = (store, queue, body.s3_keys, top_k, idempotency)
+        submitted = await asyncio.to_thread(submit, *keys_args, owner=owner)
         status, total = "queued", len(body.s3_keys)
     details = request_state(request.scope["state"]).details
     details["job_id"], details["replayed"] = submitted.job_id, submitted.replayed
@@ -107,7 +110,10 @@ async def create_job(
     response_model_exclude_unset=True,
     responses=schemas.JOB_STATUS_ERRORS,
     summary="A job's progress, its results up to 100 per page, and its export when done",
-    description="Each page holds up to 100 results in request order, fewer when their "
+    description="Only the caller that created the job reads it: the same API key, IAM "
+    "principal or Cognito user. Any other caller gets 404 `job_not_found`, exactly as for an "
+    "unknown id, so its results and export links stay hidden and its existence is not shown. "
+    "Each page holds up to 100 results in request order, fewer when their "
     "predictions would make the response too large for Lambda (about 4 MB of results, so "
     "about 50 at top_k = 1000). Follow `next_token` until it is absent. Prefix jobs have no "
     "pages: when `done`, `export` links to every result as JSONL and CSV.",
@@ -127,8 +133,8 @@ async def get_job(
     store = job_store(settings)
     if not is_job_id(job_id):
         raise errors.JobNotFound(f"'{job_id[:64]}' is not a job id.")
-    with store_errors():
-        job = await asyncio.to_thread(store.get, job_id)
+    with store_errors():  # another caller's job is None too: its existence is not shown
+        job = await asyncio.to_thread(store.get, job_id, caller_of(request.scope).may_read)
     if job is None:
         raise errors.JobNotFound()
     entries: list[schemas.JobEntry] = []
@@ -181,10 +187,3 @@ def _entry(key: str, outcome: dict[str, Any] | None) -> schemas.JobEntry:
         predictions = [PredictionOut.model_validate(p) for p in outcome["predictions"]]
         return schemas.JobEntry(s3_key=key, status="succeeded", predictions=predictions)
     return schemas.JobEntry(s3_key=key, status="failed", error=outcome["error"])
-
-
-def _caller(request: Request) -> str:
-    """Idempotency keys are per API key: two callers may pick the same one."""
-    event = request.scope.get("aws.event") or {}
-    identity = (event.get("requestContext") or {}).get("identity") or {}
-    return identity.get("apiKeyId") or "anonymous"

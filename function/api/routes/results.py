@@ -32,7 +32,9 @@ router = APIRouter()
     "a request, whatever their name (`..`, `//`, spaces, `+`, any script): pass the key "
     "URL-encoded as any query parameter. 404 result_not_found until then; an image that "
     "cannot be classified answers 200 with its `error`. 400 invalid_s3_key only for a key "
-    "not under INCOMING_PREFIX or over 1024 UTF-8 bytes.",
+    "not under INCOMING_PREFIX or over 1024 UTF-8 bytes. "
+    "These results belong to the bucket, not to a caller: any caller the API lets in "
+    "may read them, unlike a job's.",
 )
 async def get_result(
     request: Request,

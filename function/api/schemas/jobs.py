@@ -145,7 +145,9 @@ JOB_ERRORS: dict[int | str, dict[str, Any]] = {
 }
 JOB_STATUS_ERRORS: dict[int | str, dict[str, Any]] = {
     400: error("invalid_next_token."),
-    404: error("job_not_found: unknown, malformed or expired (JOB_TTL_DAYS) id."),
+    404: error(
+        "job_not_found: unknown, malformed or expired (JOB_TTL_DAYS) id, or another caller's job."
+    ),
     501: error("jobs_not_configured."),
     503: error("job_store_unavailable."),
 }
