@@ -125,11 +125,27 @@ def test_a_state_file_from_another_run_is_refused(local_stack, tmp_path: Path) -
     assert "use another --out" in one_line_error(result)
 
 
-def test_a_prefix_job_against_an_api_without_them(local_stack, tmp_path: Path) -> None:
-    """Prefix jobs come with issue 19's server; today's answers 422, reported in one line."""
-    result = imgcls(
-        "bulk", f"s3://{BUCKET}/photos/", "--out", str(tmp_path / "r.jsonl"), url=local_stack.url
+def test_an_s3_prefix_is_one_prefix_job_with_nothing_uploaded(local_stack, tmp_path: Path) -> None:
+    """s3://bucket/prefix: no upload, one prefix job, the export downloaded; a text file under
+    the prefix is a failed line, and nothing outside the prefix appears."""
+    s3 = local_stack.client("s3")
+    photos = many_jpegs(tmp_path / "photos", 3)
+    for path in photos:
+        s3.put_object(Bucket=BUCKET, Key=f"archive/{path.name}", Body=path.read_bytes())
+    s3.put_object(Bucket=BUCKET, Key='archive/notes, "v2".txt', Body=b"not an image")
+    s3.put_object(Bucket=BUCKET, Key="archived-elsewhere.jpg", Body=photos[0].read_bytes())
+    uploads_before, jobs_before = set(local_stack.uploaded_keys()), local_stack.job_ids()
+    out, csv = tmp_path / "r.jsonl", tmp_path / "r.csv"
+    args = ["bulk", f"s3://{BUCKET}/archive/", "--out", str(out), "--csv", str(csv)]
+    result = imgcls(*args, "--poll", "0.2", url=local_stack.url)
+    assert result.returncode == 1, result.stderr  # the text file failed
+    lines = [json.loads(line) for line in out.read_text().splitlines()]
+    assert sorted(line["s3_key"] for line in lines) == sorted(
+        [f"archive/{path.name}" for path in photos] + ['archive/notes, "v2".txt']
     )
-    assert result.returncode == 1
-    line = one_line_error(result)
-    assert "refused the prefix job (422 invalid_parameter" in line
+    statuses = {line["s3_key"]: line["status"] for line in lines}
+    assert statuses.pop('archive/notes, "v2".txt') == "failed"
+    assert set(statuses.values()) == {"succeeded"}
+    assert len(csv.read_text().splitlines()) == 1 + len(lines)  # a header, then one row each
+    assert set(local_stack.uploaded_keys()) == uploads_before  # nothing uploaded
+    assert len(local_stack.job_ids() - jobs_before) == 1

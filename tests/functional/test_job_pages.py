@@ -37,9 +37,12 @@ def test_every_page_of_the_largest_job_fits_a_lambda_response(
 ) -> None:
     model = get_classifier()
     keys = [longest_key(i) for i in range(IMAGES)]
-    created = client.post("/jobs", json={"s3_keys": keys, "top_k": model.num_classes})
-    assert created.status_code == 202, created.text
-    job_id = created.json()["job_id"]
+    # Created and read through the same gateway event: jobs are their caller's (tenancy).
+    body = json.dumps({"s3_keys": keys, "top_k": model.num_classes}).encode()
+    headers = {"Host": "localhost", "Content-Type": "application/json"}
+    created = handler_module.handler(rest_event("POST", "/jobs", headers, body), lambda_context)
+    assert created["statusCode"] == 202, created["body"]
+    job_id = json.loads(created["body"])["job_id"]
     generator = np.random.default_rng(0)
     entries = []
     for index, key in enumerate(keys):  # what the worker records for each image

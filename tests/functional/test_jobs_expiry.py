@@ -11,6 +11,7 @@ from aws_fixtures import TABLE, aws
 from jobs_fixtures import jobs_aws
 from test_api import assert_error
 
+from function.api.caller import LOCAL
 from function.aws.results import TTL_ATTRIBUTE
 from function.inference.classifier import get_classifier
 from function.jobs.chunk_record import Entry
@@ -39,7 +40,7 @@ def test_an_expired_idempotency_key_still_in_the_table_starts_a_new_job(client, 
     headers = {"idempotency-key": "reused-after-ttl"}
     first = client.post("/jobs", json={"s3_keys": ["uploads/a"]}, headers=headers)
     assert first.status_code == 202, first.text
-    claim = idempotency_pk("anonymous", "reused-after-ttl")
+    claim = idempotency_pk(LOCAL, "reused-after-ttl")  # the TestClient passes no gateway
     expire(jobs_aws, claim)
     # Another request under the same key: an expired claim binds nothing, not even a 422.
     again = client.post("/jobs", json={"s3_keys": ["uploads/b"]}, headers=headers)
