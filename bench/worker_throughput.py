@@ -109,7 +109,6 @@ def main() -> None:
         IMAGES_BUCKET="bench-images",
         RESULTS_TABLE="bench-results",
         CACHE_SIZE="0",
-        JOBS_QUEUE_URL="https://sqs.us-east-1.amazonaws.com/123456789012/bench",
         POWERTOOLS_LOG_LEVEL="WARNING",
         TORCH_CPP_LOG_LEVEL="ERROR",
     )
@@ -127,6 +126,9 @@ def main() -> None:
     with mock_aws():
         boto3.client("s3").create_bucket(Bucket="bench-images")
         boto3.client("dynamodb").create_table(TableName="bench-results", **TABLE_SCHEMA)
+        # A counted job queues its export step: the queue must exist (its messages stay there).
+        queue = boto3.client("sqs").create_queue(QueueName="bench")
+        os.environ["JOBS_QUEUE_URL"] = queue["QueueUrl"]
         from function.inference.classifier import get_classifier
         from function.inference.model_thread import on_model_thread
         from function.inference.scoring import score_images
