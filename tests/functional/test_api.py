@@ -240,7 +240,7 @@ def test_multipart_without_a_boundary(client: TestClient) -> None:
 
 
 def test_multipart_limits_stay_tight() -> None:
-    from function.api.request_body import MULTIPART_LIMITS
+    from function.api.bodies.image import MULTIPART_LIMITS
 
     assert MULTIPART_LIMITS["max_files"] == 1
     assert MULTIPART_LIMITS["max_fields"] <= 16

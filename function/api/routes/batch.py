@@ -6,9 +6,9 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Request, Response
 
-from function.api.batch_body import files_from_multipart, objects_from_s3
+from function.api.bodies.batch import files_from_multipart, objects_from_s3
+from function.api.bodies.json_model import media_type_of, read_json
 from function.api.dependencies import current_cache, current_model, current_settings
-from function.api.json_body import media_type_of, read_json
 from function.api.model_warning import model_warning, warning_headers
 from function.api.schemas import batch as schemas
 from function.api.schemas.common import MODEL_WARNING_HEADER, ModelRef, PredictionOut

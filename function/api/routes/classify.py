@@ -7,10 +7,10 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Request, Response
 
+from function.api.bodies.image import arrived_as_text, read_image
+from function.api.bodies.json_model import media_type_of, read_json
 from function.api.dependencies import current_cache, current_model, current_settings
-from function.api.json_body import media_type_of, read_json
 from function.api.model_warning import model_warning, warning_headers
-from function.api.request_body import arrived_as_text, read_image
 from function.api.schemas import common as schemas
 from function.api.schemas import uploads as upload_schemas
 from function.api.top_k import checked_top_k

@@ -7,10 +7,10 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Header, Path, Query, Request, Response
 
+from function.api.bodies.json_model import read_json
 from function.api.caller import caller_of
 from function.api.dependencies import current_model, current_settings
 from function.api.job_pages import fit_page, index_of, token_for
-from function.api.json_body import read_json
 from function.api.model_warning import model_warning, warning_headers
 from function.api.schemas import jobs as schemas
 from function.api.schemas.common import PredictionOut

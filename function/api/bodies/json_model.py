@@ -8,7 +8,7 @@ from fastapi import Request
 from pydantic import BaseModel, ValidationError
 
 from function.api import media_types
-from function.api.request_body import read_body
+from function.api.bodies.image import read_body
 from function.shared import errors
 
 # Sixteen keys of S3's longest (1024 bytes) fit with room to spare.

@@ -10,7 +10,7 @@ from fastapi import Request
 from starlette.datastructures import UploadFile
 from starlette.formparsers import MultiPartException, MultiPartParser
 
-from function.api.request_body import MULTIPART_OVERHEAD, read_body
+from function.api.bodies.image import MULTIPART_OVERHEAD, read_body
 from function.api.schemas.batch import MAX_BATCH_IMAGES
 from function.shared import errors
 from function.shared.settings import Settings
