@@ -4,10 +4,10 @@ For each page the step queues its chunks, with chunk numbers and image indexes c
 the page before (so a redelivered step sends the same numbers again, which the ledger counts
 once), then commits the page on the job item on the condition that it is the page the job
 expects. After some pages (or when the invocation's time runs short) it queues the next
-step. A redelivered step finds its pages committed and only resends the next step from the
-cursor the last commit stored (the first delivery may have died before sending it); of two
-live copies of a step, the one that loses a commit stops. The last page sets total and
-chunks, and the job leaves "listing".
+step. A redelivered step finds its pages committed and resends the next step from the stored
+cursor, or asks again if the ended listing is counted (its first delivery may have died
+first); of two live copies of a step, the one that loses a commit stops. The last page sets
+total and chunks, and the job leaves "listing".
 """
 
 from __future__ import annotations
@@ -50,6 +50,8 @@ class Lister:
         if committed != step.page:
             if committed > step.page and "chunks" not in job:
                 self.queue.send_all([_cursor(job, step).body()])
+            elif committed > step.page:  # listed; its delivery may have died before asking
+                finish_if_counted(self.table, self.queue, step.job_id, recovering=True)
             return  # a redelivery (its pages committed) or a stale duplicate
         for pages in range(1, PAGES_PER_STEP + 1):
             following = self._page(step)
@@ -131,12 +133,9 @@ class Lister:
         return True
 
     def _job(self, job_id: str) -> dict[str, Any] | None:
-        item: dict[str, Any] | None = (
-            client("dynamodb")
-            .get_item(TableName=self.table, Key={"pk": {"S": job_pk(job_id)}}, ConsistentRead=True)
-            .get("Item")
-        )
-        return item
+        key = {"pk": {"S": job_pk(job_id)}}
+        got = client("dynamodb").get_item(TableName=self.table, Key=key, ConsistentRead=True)
+        return got.get("Item")  # type: ignore[no-any-return]
 
 
 def _folder_marker(entry: dict[str, Any]) -> bool:

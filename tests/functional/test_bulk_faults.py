@@ -272,3 +272,44 @@ def test_a_long_export_goes_on_in_later_steps(client, jobs_aws, source_bucket, m
     assert_exact(client, job_id, keys)
     lines, _, _ = exported(client, job_id)
     assert [line["s3_key"] for line in lines] == keys  # listing order, each once
+
+
+@pytest.mark.parametrize("count", [0, 7])
+def test_a_last_list_step_killed_before_counting_the_job_finishes_on_redelivery(
+    client, jobs_aws, source_bucket, monkeypatch, count
+) -> None:
+    """The page's chunks are all counted before the last page is committed (a fast worker), so
+    no worker will ask again whether the job is counted; the step commits (total and chunks
+    set) and dies before it asks. The redelivered step must ask."""
+    keys = put_prefix(jobs_aws, "last/", count)
+    job_id = start(client, "last/")
+    [step] = jobs_aws.receive_all()
+    commit, finish = listing.Lister._commit, listing.finish_if_counted
+
+    def counted_first(self, following, last):
+        for message in jobs_aws.receive_all():
+            batch = sqs_event([message], ARN, "us-east-1")
+            assert worker_handler()(batch, lambda_context()) == {"batchItemFailures": []}
+            jobs_aws.sqs.delete_message(
+                QueueUrl=jobs_aws.queue_url, ReceiptHandle=message["ReceiptHandle"]
+            )
+        return commit(self, following, last)
+
+    def killed(*args, **kwargs):
+        raise Killed()
+
+    monkeypatch.setattr(listing.Lister, "_commit", counted_first)
+    monkeypatch.setattr(listing, "finish_if_counted", killed)
+    with pytest.raises(Killed):
+        worker_handler()(sqs_event([step], ARN, "us-east-1"), lambda_context())
+    monkeypatch.setattr(listing.Lister, "_commit", commit)
+    monkeypatch.setattr(listing, "finish_if_counted", finish)
+    job = client.get(f"/jobs/{job_id}").json()
+    assert (job["total"], job["succeeded"]) == (count, count)
+    assert job["status"] in ("queued", "running")  # stuck there, without the fix
+
+    jobs_aws.sqs.change_message_visibility(
+        QueueUrl=jobs_aws.queue_url, ReceiptHandle=step["ReceiptHandle"], VisibilityTimeout=0
+    )
+    assert jobs_aws.drain(worker_handler()) == []
+    assert_exact(client, job_id, keys)
