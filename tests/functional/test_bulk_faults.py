@@ -313,3 +313,40 @@ def test_a_last_list_step_killed_before_counting_the_job_finishes_on_redelivery(
     )
     assert jobs_aws.drain(worker_handler()) == []
     assert_exact(client, job_id, keys)
+
+
+def test_an_export_step_that_failed_after_writing_a_part_is_redelivered_without_repeats(
+    client, jobs_aws, source_bucket, monkeypatch
+) -> None:
+    """A resumed export step writes a part, then cannot queue the step after it (SQS down):
+    SQS delivers the same step again, which finds one more part in S3 than its chunk number
+    accounts for. The part is written again in its place, not appended."""
+    from moto.s3 import models as s3_models
+
+    from function.aws.queue import MessagesNotSent
+    from function.jobs import job_files
+
+    monkeypatch.setattr(job_files, "PART_BYTES", 2048)
+    monkeypatch.setattr(job_files, "BATCH_CHUNKS", 1)
+    monkeypatch.setattr(s3_models, "S3_UPLOAD_PART_MIN_SIZE", 2048)
+    monkeypatch.setattr(job_files, "MARGIN_MS", 10**9)  # never enough time left
+    keys = put_prefix(jobs_aws, "again/", 120)
+    job_id = start(client, "again/")
+    resumed: list[dict] = []
+    send_all = job_files.WorkQueue.send_all
+
+    def down_once(self, bodies):
+        steps = [json.loads(body) for body in bodies]
+        resumed.extend(step for step in steps if step["kind"] == "export" and step["uploads"])
+        if len(resumed) == 2 and len(steps) == 1 and steps[0]["kind"] == "export":
+            resumed.append({})  # once
+            raise MessagesNotSent("SQS is down", 0, transient=True)
+        send_all(self, bodies)
+
+    monkeypatch.setattr(job_files.WorkQueue, "send_all", down_once)
+    assert len(jobs_aws.drain(worker_handler())) == 1  # the step whose next step was not sent
+    assert len(resumed) >= 4
+    lines, rows, _ = exported(client, job_id)
+    assert [line["s3_key"] for line in lines] == keys  # each once, in listing order
+    assert [row[1] for row in rows[1:]] == keys
+    assert_exact(client, job_id, keys)
