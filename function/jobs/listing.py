@@ -18,6 +18,7 @@ from typing import Any
 
 from function.aws.backoff import TRANSIENT_CODES, error_code, pauses
 from function.aws.clients import client
+from function.aws.file_links import EXPORT_PREFIX
 from function.aws.queue import WorkQueue
 from function.jobs.chunk_record import images_per_chunk
 from function.jobs.completion import finish_if_counted
@@ -38,6 +39,7 @@ MARGIN_MS = 15_000
 class Lister:
     table: str
     queue: WorkQueue
+    own_bucket: str = ""  # the stack's: its exports/ are never listed
 
     def step(self, step: ListStep, remaining_ms: Callable[[], int] = lambda: 60_000) -> None:
         """List pages from step's on, until the prefix ends, PAGES_PER_STEP pages, or the
@@ -49,7 +51,8 @@ class Lister:
         committed = int(job["page"]["N"])
         if committed != step.page:
             if committed > step.page and "chunks" not in job:
-                self.queue.send_all([_cursor(job, step).body()])
+                cursor = parse_task(job["cursor"]["S"])  # the step after the committed page
+                self.queue.send_all([(cursor if isinstance(cursor, ListStep) else step).body()])
             elif committed > step.page:  # listed; its delivery may have died before asking
                 finish_if_counted(self.table, self.queue, step.job_id, recovering=True)
             return  # a redelivery (its pages committed) or a stale duplicate
@@ -69,7 +72,8 @@ class Lister:
     def _page(self, step: ListStep) -> ListStep | None:
         """List one page, queue its chunks, commit it: the step after it, or None if beaten."""
         page = self._list(step)
-        keys = [o["Key"] for o in page.get("Contents", []) if not _folder_marker(o)]
+        exports = step.bucket == self.own_bucket
+        keys = [o["Key"] for o in page.get("Contents", []) if not _skipped(o, exports)]
         size = images_per_chunk(step.top_k)
         numbered = list(enumerate(keys, step.index))
         chunks = [numbered[start : start + size] for start in range(0, len(numbered), size)]
@@ -138,12 +142,8 @@ class Lister:
         return got.get("Item")  # type: ignore[no-any-return]
 
 
-def _folder_marker(entry: dict[str, Any]) -> bool:
-    """The zero-byte objects consoles create to show a folder: nothing to classify."""
-    return str(entry["Key"]).endswith("/") and int(entry.get("Size", 0)) == 0
-
-
-def _cursor(job: dict[str, Any], step: ListStep) -> ListStep:
-    """The step after the committed page, as the commit stored it."""
-    stored = parse_task(job["cursor"]["S"])
-    return stored if isinstance(stored, ListStep) else step
+def _skipped(entry: dict[str, Any], exports: bool) -> bool:
+    """The zero-byte objects consoles create to show a folder, and (exports) the stack's
+    export files, whose names would tell one caller of every other caller's jobs."""
+    key, empty = str(entry["Key"]), int(entry.get("Size", 0)) == 0
+    return (key.endswith("/") and empty) or (exports and key.startswith(EXPORT_PREFIX))
