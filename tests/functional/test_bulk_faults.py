@@ -350,3 +350,26 @@ def test_an_export_step_that_failed_after_writing_a_part_is_redelivered_without_
     assert [line["s3_key"] for line in lines] == keys  # each once, in listing order
     assert [row[1] for row in rows[1:]] == keys
     assert_exact(client, job_id, keys)
+
+
+def test_a_worker_that_could_not_queue_the_export_has_it_queued_by_the_redelivery(
+    client, jobs_aws, monkeypatch
+) -> None:
+    """The last chunk's commit moves the job to exporting, then sending the export step fails
+    (SQS down): the chunk message fails, and its redelivery, a duplicate, queues the export."""
+    from function.aws.queue import MessagesNotSent, WorkQueue
+
+    keys = [jobs_aws.put(f"uploads/x{i}", tiny_image(i)) for i in range(10)]
+    job_id = client.post("/jobs", json={"s3_keys": keys}).json()["job_id"]
+    send_all, refused = WorkQueue.send_all, []
+
+    def down_once(self, bodies):
+        if not refused and json.loads(bodies[0])["kind"] == "export":
+            refused.append(bodies)
+            raise MessagesNotSent("SQS is down", 0, transient=True)
+        send_all(self, bodies)
+
+    monkeypatch.setattr(WorkQueue, "send_all", down_once)
+    assert len(jobs_aws.drain(worker_handler())) == 1
+    assert refused
+    assert_exact(client, job_id, keys)
