@@ -24,8 +24,10 @@ class MultipartWriter:
     _parts: list[dict[str, Any]] = field(default_factory=list)
     buffered: int = 0
 
-    def start(self, content_type: str) -> MultipartWriter:
-        """A new upload, or the parts of the one named by upload_id."""
+    def start(self, content_type: str, keep: int | None = None) -> MultipartWriter:
+        """A new upload, or the parts of the one named by upload_id: its first `keep` parts
+        (all when None). A step that died after sending more parts than its checkpoint
+        counts sends them again in their place, since appending would repeat their rows."""
         s3 = client("s3")
         if not self.upload_id:
             created = s3.create_multipart_upload(
@@ -36,9 +38,15 @@ class MultipartWriter:
         request = {"Bucket": self.bucket, "Key": self.key, "UploadId": self.upload_id}
         for page in s3.get_paginator("list_parts").paginate(**request):
             self._parts += [
-                {"PartNumber": p["PartNumber"], "ETag": p["ETag"]} for p in page.get("Parts", [])
+                {"PartNumber": p["PartNumber"], "ETag": p["ETag"]}
+                for p in page.get("Parts", [])
+                if keep is None or p["PartNumber"] <= keep
             ]
         return self
+
+    @property
+    def parts(self) -> int:
+        return len(self._parts)
 
     def write(self, text: str) -> None:
         data = text.encode()

@@ -1,4 +1,4 @@
-"""The jobs queue in SQS: send many messages, ten per SendMessageBatch call (SQS's maximum)."""
+"""The jobs queue in SQS: send many messages, up to ten (and 256 KiB) per SendMessageBatch."""
 
 from __future__ import annotations
 
@@ -9,6 +9,9 @@ from dataclasses import dataclass
 from function.aws.clients import client, failure_kind
 
 SQS_BATCH_ENTRIES = 10
+# A batch's bodies together (SQS refuses a longer batch whole): listed chunks of long
+# non-ASCII keys reach about 31 KB each, so ten of them may not fit one call.
+SQS_BATCH_BYTES = 256 * 1024
 # SendMessageBatch may refuse some entries and accept the rest (HTTP 200 all the same); those
 # are sent again this often, after a jittered, doubling pause, before the request fails.
 RESEND_ATTEMPTS = 3
@@ -36,8 +39,7 @@ class WorkQueue:
         Sending the same body twice is harmless: the worker records each (job, image) once.
         """
         sent, pauses = 0, _Pauses(PAUSE_BUDGET_SECONDS)
-        for start in range(0, len(bodies), SQS_BATCH_ENTRIES):
-            batch = bodies[start : start + SQS_BATCH_ENTRIES]
+        for batch in _batches(bodies):
             try:
                 unsent = self._send_batch(batch, pauses)
             except Exception as exc:
@@ -66,6 +68,21 @@ class WorkQueue:
             if not pending:
                 return None
         return _Unsent(f"SQS did not accept {len(pending)} entries: {failed}", len(pending), True)
+
+
+def _batches(bodies: list[str]) -> list[list[str]]:
+    batches: list[list[str]] = [[]]
+    size = 0
+    for body in bodies:
+        length = len(body.encode())
+        if batches[-1] and (
+            len(batches[-1]) == SQS_BATCH_ENTRIES or size + length > SQS_BATCH_BYTES
+        ):
+            batches.append([])
+            size = 0
+        batches[-1].append(body)
+        size += length
+    return [batch for batch in batches if batch]
 
 
 @dataclass(frozen=True)

@@ -79,7 +79,8 @@ class Exporter:
                 sent = after
             if after < chunks and sent > step.chunk and remaining_ms() < MARGIN_MS:
                 uploads = {fmt: writer.upload_id for fmt, writer in files.items()}
-                queue.send_all([ExportStep(job_id, uploads, sent).body()])
+                parts = files["jsonl"].parts  # both files send their parts together
+                queue.send_all([ExportStep(job_id, uploads, sent, parts).body()])
                 logger.info("export goes on", extra={"job_id": job_id, "chunk": sent})
                 return
         for writer in files.values():
@@ -104,7 +105,7 @@ class Exporter:
             for fmt in FORMATS
         }
         try:
-            return {fmt: writer.start(FORMATS[fmt]) for fmt, writer in files.items()}
+            return {fmt: w.start(FORMATS[fmt], step.parts) for fmt, w in files.items()}
         except Exception as exc:
             if step.uploads and "NoSuchUpload" in repr(exc):
                 return None

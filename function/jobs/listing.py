@@ -4,10 +4,10 @@ For each page the step queues its chunks, with chunk numbers and image indexes c
 the page before (so a redelivered step sends the same numbers again, which the ledger counts
 once), then commits the page on the job item on the condition that it is the page the job
 expects. After some pages (or when the invocation's time runs short) it queues the next
-step. A redelivered step finds its pages committed and only resends the next step from the
-cursor the last commit stored (the first delivery may have died before sending it); of two
-live copies of a step, the one that loses a commit stops. The last page sets total and
-chunks, and the job leaves "listing".
+step. A redelivered step finds its pages committed and resends the next step from the stored
+cursor, or asks again if the ended listing is counted (its first delivery may have died
+first); of two live copies of a step, the one that loses a commit stops. The last page sets
+total and chunks, and the job leaves "listing".
 """
 
 from __future__ import annotations
@@ -18,6 +18,7 @@ from typing import Any
 
 from function.aws.backoff import TRANSIENT_CODES, error_code, pauses
 from function.aws.clients import client
+from function.aws.file_links import EXPORT_PREFIX
 from function.aws.queue import WorkQueue
 from function.jobs.chunk_record import images_per_chunk
 from function.jobs.completion import finish_if_counted
@@ -38,6 +39,7 @@ MARGIN_MS = 15_000
 class Lister:
     table: str
     queue: WorkQueue
+    own_bucket: str = ""  # the stack's: its exports/ are never listed
 
     def step(self, step: ListStep, remaining_ms: Callable[[], int] = lambda: 60_000) -> None:
         """List pages from step's on, until the prefix ends, PAGES_PER_STEP pages, or the
@@ -49,7 +51,10 @@ class Lister:
         committed = int(job["page"]["N"])
         if committed != step.page:
             if committed > step.page and "chunks" not in job:
-                self.queue.send_all([_cursor(job, step).body()])
+                cursor = parse_task(job["cursor"]["S"])  # the step after the committed page
+                self.queue.send_all([(cursor if isinstance(cursor, ListStep) else step).body()])
+            elif committed > step.page:  # listed; its delivery may have died before asking
+                finish_if_counted(self.table, self.queue, step.job_id, recovering=True)
             return  # a redelivery (its pages committed) or a stale duplicate
         for pages in range(1, PAGES_PER_STEP + 1):
             following = self._page(step)
@@ -67,7 +72,8 @@ class Lister:
     def _page(self, step: ListStep) -> ListStep | None:
         """List one page, queue its chunks, commit it: the step after it, or None if beaten."""
         page = self._list(step)
-        keys = [o["Key"] for o in page.get("Contents", []) if not _folder_marker(o)]
+        exports = step.bucket == self.own_bucket
+        keys = [o["Key"] for o in page.get("Contents", []) if not _skipped(o, exports)]
         size = images_per_chunk(step.top_k)
         numbered = list(enumerate(keys, step.index))
         chunks = [numbered[start : start + size] for start in range(0, len(numbered), size)]
@@ -131,20 +137,13 @@ class Lister:
         return True
 
     def _job(self, job_id: str) -> dict[str, Any] | None:
-        item: dict[str, Any] | None = (
-            client("dynamodb")
-            .get_item(TableName=self.table, Key={"pk": {"S": job_pk(job_id)}}, ConsistentRead=True)
-            .get("Item")
-        )
-        return item
+        key = {"pk": {"S": job_pk(job_id)}}
+        got = client("dynamodb").get_item(TableName=self.table, Key=key, ConsistentRead=True)
+        return got.get("Item")  # type: ignore[no-any-return]
 
 
-def _folder_marker(entry: dict[str, Any]) -> bool:
-    """The zero-byte objects consoles create to show a folder: nothing to classify."""
-    return str(entry["Key"]).endswith("/") and int(entry.get("Size", 0)) == 0
-
-
-def _cursor(job: dict[str, Any], step: ListStep) -> ListStep:
-    """The step after the committed page, as the commit stored it."""
-    stored = parse_task(job["cursor"]["S"])
-    return stored if isinstance(stored, ListStep) else step
+def _skipped(entry: dict[str, Any], exports: bool) -> bool:
+    """The zero-byte objects consoles create to show a folder, and (exports) the stack's
+    export files, whose names would tell one caller of every other caller's jobs."""
+    key, empty = str(entry["Key"]), int(entry.get("Size", 0)) == 0
+    return (key.endswith("/") and empty) or (exports and key.startswith(EXPORT_PREFIX))

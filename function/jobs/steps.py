@@ -17,7 +17,7 @@ def run_step(
 ) -> None:
     queue = WorkQueue(settings.jobs_queue_url)
     if isinstance(task, ListStep):
-        Lister(settings.results_table, queue).step(task, remaining_ms)
+        Lister(settings.results_table, queue, settings.images_bucket).step(task, remaining_ms)
     else:
         bucket = settings.images_bucket
         exporter = Exporter(settings.results_table, bucket, model.labels, model.version)

@@ -3,7 +3,7 @@
   {"kind": "list", "job_id", "bucket", "prefix", "top_k", "page", "token", "index", "chunk"}
       list one ListObjectsV2 page of the prefix (token: its continuation token, null for the
       first page), queue its chunks numbered from "chunk", its images from "index"
-  {"kind": "export", "job_id", "uploads", "chunk"}
+  {"kind": "export", "job_id", "uploads", "chunk", "parts"}
       write the finished job's export files (going on from "chunk" in the multipart
       "uploads" when a step before ran out of time), announce the job, mark it done
 
@@ -39,6 +39,7 @@ class ExportStep:
     # A long export goes on in a later step: its uploads, and the first chunk not in a part.
     uploads: dict[str, str] = field(default_factory=dict)
     chunk: int = 0
+    parts: int | None = None  # how many parts each upload had at "chunk" (None: as listed)
 
     def body(self) -> str:
         return json.dumps({"kind": "export", **asdict(self)})

@@ -272,3 +272,104 @@ def test_a_long_export_goes_on_in_later_steps(client, jobs_aws, source_bucket, m
     assert_exact(client, job_id, keys)
     lines, _, _ = exported(client, job_id)
     assert [line["s3_key"] for line in lines] == keys  # listing order, each once
+
+
+@pytest.mark.parametrize("count", [0, 7])
+def test_a_last_list_step_killed_before_counting_the_job_finishes_on_redelivery(
+    client, jobs_aws, source_bucket, monkeypatch, count
+) -> None:
+    """The page's chunks are all counted before the last page is committed (a fast worker), so
+    no worker will ask again whether the job is counted; the step commits (total and chunks
+    set) and dies before it asks. The redelivered step must ask."""
+    keys = put_prefix(jobs_aws, "last/", count)
+    job_id = start(client, "last/")
+    [step] = jobs_aws.receive_all()
+    commit, finish = listing.Lister._commit, listing.finish_if_counted
+
+    def counted_first(self, following, last):
+        for message in jobs_aws.receive_all():
+            batch = sqs_event([message], ARN, "us-east-1")
+            assert worker_handler()(batch, lambda_context()) == {"batchItemFailures": []}
+            jobs_aws.sqs.delete_message(
+                QueueUrl=jobs_aws.queue_url, ReceiptHandle=message["ReceiptHandle"]
+            )
+        return commit(self, following, last)
+
+    def killed(*args, **kwargs):
+        raise Killed()
+
+    monkeypatch.setattr(listing.Lister, "_commit", counted_first)
+    monkeypatch.setattr(listing, "finish_if_counted", killed)
+    with pytest.raises(Killed):
+        worker_handler()(sqs_event([step], ARN, "us-east-1"), lambda_context())
+    monkeypatch.setattr(listing.Lister, "_commit", commit)
+    monkeypatch.setattr(listing, "finish_if_counted", finish)
+    job = client.get(f"/jobs/{job_id}").json()
+    assert (job["total"], job["succeeded"]) == (count, count)
+    assert job["status"] in ("queued", "running")  # stuck there, without the fix
+
+    jobs_aws.sqs.change_message_visibility(
+        QueueUrl=jobs_aws.queue_url, ReceiptHandle=step["ReceiptHandle"], VisibilityTimeout=0
+    )
+    assert jobs_aws.drain(worker_handler()) == []
+    assert_exact(client, job_id, keys)
+
+
+def test_an_export_step_that_failed_after_writing_a_part_is_redelivered_without_repeats(
+    client, jobs_aws, source_bucket, monkeypatch
+) -> None:
+    """A resumed export step writes a part, then cannot queue the step after it (SQS down):
+    SQS delivers the same step again, which finds one more part in S3 than its chunk number
+    accounts for. The part is written again in its place, not appended."""
+    from moto.s3 import models as s3_models
+
+    from function.aws.queue import MessagesNotSent
+    from function.jobs import job_files
+
+    monkeypatch.setattr(job_files, "PART_BYTES", 2048)
+    monkeypatch.setattr(job_files, "BATCH_CHUNKS", 1)
+    monkeypatch.setattr(s3_models, "S3_UPLOAD_PART_MIN_SIZE", 2048)
+    monkeypatch.setattr(job_files, "MARGIN_MS", 10**9)  # never enough time left
+    keys = put_prefix(jobs_aws, "again/", 120)
+    job_id = start(client, "again/")
+    resumed: list[dict] = []
+    send_all = job_files.WorkQueue.send_all
+
+    def down_once(self, bodies):
+        steps = [json.loads(body) for body in bodies]
+        resumed.extend(step for step in steps if step["kind"] == "export" and step["uploads"])
+        if len(resumed) == 2 and len(steps) == 1 and steps[0]["kind"] == "export":
+            resumed.append({})  # once
+            raise MessagesNotSent("SQS is down", 0, transient=True)
+        send_all(self, bodies)
+
+    monkeypatch.setattr(job_files.WorkQueue, "send_all", down_once)
+    assert len(jobs_aws.drain(worker_handler())) == 1  # the step whose next step was not sent
+    assert len(resumed) >= 4
+    lines, rows, _ = exported(client, job_id)
+    assert [line["s3_key"] for line in lines] == keys  # each once, in listing order
+    assert [row[1] for row in rows[1:]] == keys
+    assert_exact(client, job_id, keys)
+
+
+def test_a_worker_that_could_not_queue_the_export_has_it_queued_by_the_redelivery(
+    client, jobs_aws, monkeypatch
+) -> None:
+    """The last chunk's commit moves the job to exporting, then sending the export step fails
+    (SQS down): the chunk message fails, and its redelivery, a duplicate, queues the export."""
+    from function.aws.queue import MessagesNotSent, WorkQueue
+
+    keys = [jobs_aws.put(f"uploads/x{i}", tiny_image(i)) for i in range(10)]
+    job_id = client.post("/jobs", json={"s3_keys": keys}).json()["job_id"]
+    send_all, refused = WorkQueue.send_all, []
+
+    def down_once(self, bodies):
+        if not refused and json.loads(bodies[0])["kind"] == "export":
+            refused.append(bodies)
+            raise MessagesNotSent("SQS is down", 0, transient=True)
+        send_all(self, bodies)
+
+    monkeypatch.setattr(WorkQueue, "send_all", down_once)
+    assert len(jobs_aws.drain(worker_handler())) == 1
+    assert refused
+    assert_exact(client, job_id, keys)

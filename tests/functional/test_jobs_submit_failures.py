@@ -153,3 +153,18 @@ def test_a_retry_with_the_key_completes_a_failed_to_submit_job(client, jobs_aws)
     assert status["status"] == "queued"
     assert "messages_sent" not in status
     assert len(jobs_aws.receive_all()) == 10
+
+
+def test_a_send_batch_stays_under_sqs_batch_bytes(jobs_aws, sqs_calls) -> None:
+    """A listed chunk of ten 1024-byte keys of emoji is about 31 KB of JSON (each character
+    escaped as a 12-byte surrogate pair): ten of them exceed a SendMessageBatch's 256 KiB,
+    which SQS refuses whole (BatchRequestTooLong), so a list step would fail every delivery."""
+    key = "\U0001f4f7" * 256  # 1024 UTF-8 bytes, S3's longest key
+    bodies = [json.dumps({"n": n, "items": [[i, key] for i in range(10)]}) for n in range(25)]
+    assert min(len(body.encode()) for body in bodies) > 30_000
+    queue.WorkQueue(jobs_aws.queue_url).send_all(bodies)
+    sizes = [sum(len(e["MessageBody"].encode()) for e in call) for call in sqs_calls.entries]
+    assert max(sizes) <= queue.SQS_BATCH_BYTES == 256 * 1024
+    assert max(len(call) for call in sqs_calls.entries) <= queue.SQS_BATCH_ENTRIES
+    received = [json.loads(m["Body"])["n"] for m in jobs_aws.receive_all()]
+    assert sorted(received) == list(range(25))

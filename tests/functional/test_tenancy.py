@@ -191,6 +191,32 @@ def test_export_links_reach_only_the_owner(handler_module, lambda_context, jobs_
     assert hidden == bob.call("GET", f"/jobs/{uuid.uuid4()}")[1]  # no links, no hint
 
 
+def test_a_prefix_job_over_the_stacks_exports_learns_no_other_job(
+    handler_module, lambda_context, jobs_aws
+) -> None:
+    """exports/<job_id>/ in the stack's bucket names every finished job: a prefix job of
+    another caller that covers it ("exports/", "e", ...) must not list those files."""
+    make, _ = MODES["api-key"]
+    alice = Caller(handler_module, lambda_context, make(ALICE))
+    bob = Caller(handler_module, lambda_context, make(BOB))
+    key = jobs_aws.put("uploads/cat.jpg", small_cat_jpeg())
+    job_id = alice.create({"s3_keys": [key], "top_k": 2})["job_id"]
+    assert jobs_aws.drain(worker_handler()) == []
+    listed = jobs_aws.aws.s3.list_objects_v2(Bucket=BUCKET, Prefix=f"exports/{job_id}/")
+    assert listed["KeyCount"] == 2  # alice's export is there to be found
+    snoops = [bob.create({"s3_prefix": prefix, "top_k": 1})["job_id"] for prefix in ("e", "u")]
+    assert jobs_aws.drain(worker_handler()) == []
+    for snoop in snoops:
+        _, done = bob.call("GET", f"/jobs/{snoop}")
+        assert done["status"] == "done", done
+        lines = jobs_aws.aws.s3.get_object(Bucket=BUCKET, Key=f"exports/{snoop}/results.jsonl")
+        text = lines["Body"].read().decode()
+        assert job_id not in text
+        assert "exports/" not in text
+    assert bob.call("GET", f"/jobs/{snoops[0]}")[1]["total"] == 0
+    assert bob.call("GET", f"/jobs/{snoops[1]}")[1]["total"] == 1  # uploads stay the bucket's
+
+
 def test_prefix_jobs_are_owned_too(handler_module, lambda_context, jobs_aws) -> None:
     make, owner_id = MODES["iam"]
     alice = Caller(handler_module, lambda_context, make(ALICE))
