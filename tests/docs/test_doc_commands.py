@@ -14,11 +14,9 @@ import os
 import re
 import shlex
 import signal
-import socket
 import subprocess
 import sys
 import time
-import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -26,6 +24,7 @@ import numpy as np
 import pytest
 from doc_blocks import REPO, Block, all_blocks
 from heic_samples import heic_photo
+from local_servers import free_port, wait_for
 from photos import photo_bytes
 from PIL import Image
 
@@ -34,17 +33,10 @@ LOCAL_URL = re.compile(r"http://(127\.0\.0\.1|localhost):8000")
 NEEDS_AWS = re.compile(r"(^|[\s;&|(])(aws|sam|docker)\s|\$\{?API_URL|https://|--stack ")
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-        return port
-
-
 @pytest.fixture(scope="module")
 def local_stack(model_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict]:
-    port, log = _free_port(), tmp_path_factory.mktemp("stack") / "server.log"
-    env = {**os.environ, "MODEL_DIR": str(model_dir), "MOTO_PORT": str(_free_port())}
+    port, log = free_port(), tmp_path_factory.mktemp("stack") / "server.log"
+    env = {**os.environ, "MODEL_DIR": str(model_dir), "MOTO_PORT": str(free_port())}
     env.pop("POWERTOOLS_DEV", None)  # one JSON line per log record, read below
     command = [sys.executable, "scripts/local_aws.py", "--", sys.executable, "-m", "uvicorn"]
     command += ["function.handler:app", "--host", "127.0.0.1", "--port", str(port)]
@@ -55,24 +47,11 @@ def local_stack(model_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> It
         )
     url = f"http://127.0.0.1:{port}"
     try:
-        _wait_for(f"{url}/health", server, log)
+        wait_for(f"{url}/health", server, log=log)
         yield {"url": url, "log": log}
     finally:
         os.killpg(server.pid, signal.SIGTERM)
         server.wait(timeout=30)
-
-
-def _wait_for(url: str, server: subprocess.Popen, log: Path) -> None:
-    deadline = time.monotonic() + 120
-    while time.monotonic() < deadline:
-        if server.poll() is not None:
-            pytest.fail(f"the local stack exited:\n{log.read_text()[-3000:]}")
-        try:
-            with urllib.request.urlopen(url, timeout=2):
-                return
-        except OSError:
-            time.sleep(0.5)
-    pytest.fail(f"the local stack did not answer within 120 s:\n{log.read_text()[-3000:]}")
 
 
 @pytest.fixture(scope="module")
