@@ -260,6 +260,7 @@ adds $3.50 per million REST requests, and cold starts are not included.
 
 ## Reproduce
 
+<!-- dry run -->
 ```bash
 make bench          # builds .venv, a random-weights model, ONNX exports, then measures
 ```

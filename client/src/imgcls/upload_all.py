@@ -47,12 +47,19 @@ def upload_all(
     if counted[0]:
         say(f"resuming: {counted[0]} of {len(files)} files were uploaded by an earlier run")
 
+    # Set by the first 501: uploads already queued in the pool start nothing after it, however
+    # late the main thread gets to cancel them.
+    refused = threading.Event()
+
     def one(path: Path, name: str, size: int, mtime_ns: int) -> None:
+        if refused.is_set():
+            return
         data = path.read_bytes()
         try:
             uploaded = upload(api, path, data)
         except ApiError as exc:
             if exc.status == 501:  # s3_not_configured: no upload can succeed, stop here
+                refused.set()
                 raise
             with lock:
                 failed.append(
