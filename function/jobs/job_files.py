@@ -5,6 +5,8 @@ memory holds one batch of chunks and one part per file, whatever the job's size.
 send a part at the same chunk boundary (once both have PART_BYTES), so "every chunk before n
 is in the parts" is one number: when the invocation's time runs short, the step queues
 itself again with the uploads and that number, and the next step lists the parts and goes on.
+A step that would start with too little time to reach its first part queues itself again,
+unchanged, and its message is acknowledged (a failure would count towards the DLQ).
 Parts are a function of the chunk items (which never change), so a step delivered twice
 writes the same parts again.
 
@@ -38,6 +40,11 @@ BATCH_CHUNKS = 100  # BatchGetItem's most
 PART_BYTES = 8 * 1024 * 1024  # at least S3's 5 MiB (MIN_PART_BYTES)
 # Stop with this much of the invocation left: a batch of chunks and two parts fit in it.
 MARGIN_MS = 10_000
+# A step checkpoints only after its first part, so it must not start with less time than
+# reaching one takes (about 8 MiB of each file read in batches of chunks, then two parts):
+# a step that keeps dying before it would go to the DLQ and leave the job exporting. Below
+# the smallest WorkerTimeout (30 s), so a step first in its batch always starts.
+START_MS = 20_000
 FORMATS = {"jsonl": "application/x-ndjson", "csv": "text/csv"}
 
 
@@ -58,6 +65,10 @@ class Exporter:
         if job is None or job["job_status"]["S"] != "exporting":
             stage = job["job_status"]["S"] if job else None
             logger.info("export not due", extra={"job_id": job_id, "stage": stage})
+            return
+        if remaining_ms() < START_MS:  # late in its batch: a fresh message, a fresh invocation
+            queue.send_all([step.body()])
+            logger.info("export step deferred", extra={"job_id": job_id, "chunk": step.chunk})
             return
         keys = {fmt: export_key(job_id, fmt) for fmt in FORMATS}
         files = self._open(step, keys)

@@ -373,3 +373,36 @@ def test_a_worker_that_could_not_queue_the_export_has_it_queued_by_the_redeliver
     assert len(jobs_aws.drain(worker_handler())) == 1
     assert refused
     assert_exact(client, job_id, keys)
+
+
+def test_an_export_step_started_late_in_its_batch_is_queued_again_unchanged(
+    client, jobs_aws
+) -> None:
+    """Images used most of the invocation before the export step's turn: the step does not
+    start (it could die before its first checkpoint, three times, into the DLQ). It queues
+    itself again unchanged and its message is acknowledged; a later invocation exports."""
+    from types import SimpleNamespace
+
+    from function.jobs import job_files
+
+    keys = [jobs_aws.put(f"uploads/late{i}", tiny_image(i)) for i in range(12)]
+    job_id = client.post("/jobs", json={"s3_keys": keys}).json()["job_id"]
+    handler, late, stages = worker_handler(), [], []
+
+    def short_of_time(event, context):
+        bodies = [record["body"] for record in event["Records"]]
+        if any(json.loads(body)["kind"] == "export" for body in bodies) and len(late) < 3:
+            late.extend(body for body in bodies if json.loads(body)["kind"] == "export")
+            left = job_files.START_MS - 1
+            context = SimpleNamespace(
+                **{**vars(context), "get_remaining_time_in_millis": lambda: left}
+            )
+            answer = handler(event, context)
+            stages.append(client.get(f"/jobs/{job_id}").json()["status"])
+            return answer
+        return handler(event, context)
+
+    assert jobs_aws.drain(short_of_time) == []  # acknowledged each time, never a failure
+    assert late == [ExportStep(job_id).body()] * 3  # the same step, queued again each time
+    assert stages == ["exporting"] * 3
+    assert_exact(client, job_id, keys)
