@@ -27,7 +27,7 @@ def finish_if_counted(table: str, queue: WorkQueue, job_id: str, recovering: boo
     if not job or "chunks" not in job:
         return  # gone (expired), or still being listed: the last list step calls again
     stage = job["job_status"]["S"]
-    if stage in ("done", "failed_to_submit"):
+    if stage in ("done", "failed", "failed_to_submit"):
         return
     if read_counts(table, job_id).chunks < int(job["chunks"]["N"]):
         return

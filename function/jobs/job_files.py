@@ -101,6 +101,7 @@ class Exporter:
             JOB_COMPLETED,
             {
                 "job_id": job_id,
+                "status": "done",
                 "total": int(job["total"]["N"]),
                 "succeeded": counts.succeeded,
                 "failed": counts.failed,

@@ -406,3 +406,55 @@ def test_an_export_step_started_late_in_its_batch_is_queued_again_unchanged(
     assert late == [ExportStep(job_id).body()] * 3  # the same step, queued again each time
     assert stages == ["exporting"] * 3
     assert_exact(client, job_id, keys)
+
+
+@pytest.mark.parametrize("refusal", ["NoSuchBucket", "AccessDenied", "InvalidArgument"])
+def test_a_prefix_the_worker_cannot_list_fails_the_job_with_a_stable_code(
+    client, jobs_aws, source_bucket, refusal
+) -> None:
+    """A bucket that does not exist (moto's own answer), or S3 refusing the listing (a 4xx
+    injected): the job fails at once with listing_failed, rather than the step going to the
+    DLQ three deliveries later and the job staying "listing"; the completion event says so."""
+    bucket, refused = ("other-allowed", None) if refusal == "NoSuchBucket" else (SOURCE, refusal)
+
+    def refuse(**_):
+        raise ClientError(
+            {
+                "Error": {"Code": refused, "Message": "no"},
+                "ResponseMetadata": {"HTTPStatusCode": 403},
+            },
+            "ListObjectsV2",
+        )
+
+    response = client.post("/jobs", json={"s3_prefix": "any/", "bucket": bucket})
+    assert response.status_code == 202, response.text
+    job_id = response.json()["job_id"]
+    announced: list[dict] = []
+    s3, events = clients.client("s3"), clients.client("events")
+    events.meta.events.register(
+        "provide-client-params.events.PutEvents",
+        lambda params, **_: announced.extend(params["Entries"]),
+        unique_id="announced",
+    )
+    if refused:
+        s3.meta.events.register("before-call.s3.ListObjectsV2", refuse, unique_id="refuse")
+    try:
+        assert jobs_aws.drain(worker_handler()) == []  # acknowledged: nothing left to retry
+    finally:
+        s3.meta.events.unregister("before-call.s3.ListObjectsV2", unique_id="refuse")
+        events.meta.events.unregister(
+            "provide-client-params.events.PutEvents", unique_id="announced"
+        )
+    job = client.get(f"/jobs/{job_id}").json()
+    assert (job["status"], job["total"]) == ("failed", None)
+    assert job["error"]["code"] == "listing_failed"
+    assert refusal in job["error"]["message"]
+    assert "export" not in job
+    [event] = announced
+    detail = json.loads(event["Detail"])
+    assert event["DetailType"] == "Classification Job Completed"
+    assert (detail["job_id"], detail["status"], detail["error"]["code"]) == (
+        job_id,
+        "failed",
+        "listing_failed",
+    )
