@@ -2,9 +2,10 @@
 
 Chunk items are read in order, BATCH_CHUNKS per BatchGetItem, into two multipart uploads, so
 memory holds one batch of chunks and one part per file, whatever the job's size. Both files
-send a part at the same chunk boundary (once both have PART_BYTES), so "every chunk before n
-is in the parts" is one number: when the invocation's time runs short, the step queues
-itself again with the uploads and that number, and the next step lists the parts and goes on.
+send a part at the same chunk boundary (sizes grow with the part number: multipart.part_bytes),
+so "every chunk before n is in the parts" is one number: when the invocation's time runs
+short, the step queues itself again with the uploads and that number, and the next step lists
+the parts and goes on.
 A step that would start with too little time to reach its first part queues itself again,
 unchanged, and its message is acknowledged (a failure would count towards the DLQ).
 Parts are a function of the chunk items (which never change), so a step delivered twice
@@ -27,7 +28,7 @@ from typing import Any
 from function.aws.clients import client
 from function.aws.events import JOB_COMPLETED, announce
 from function.aws.file_links import export_key
-from function.aws.multipart import MultipartWriter
+from function.aws.multipart import MIN_PART_BYTES, MultipartWriter, part_bytes
 from function.aws.queue import WorkQueue
 from function.jobs import file_rows
 from function.jobs.chunk_record import Entry, decode
@@ -37,7 +38,6 @@ from function.jobs.tasks import ExportStep
 from function.shared.observability import logger
 
 BATCH_CHUNKS = 100  # BatchGetItem's most
-PART_BYTES = 8 * 1024 * 1024  # at least S3's 5 MiB (MIN_PART_BYTES)
 # Stop with this much of the invocation left: a batch of chunks and two parts fit in it.
 MARGIN_MS = 10_000
 # A step checkpoints only after its first part, so it must not start with less time than
@@ -84,7 +84,10 @@ class Exporter:
             for entry in entries:
                 files["jsonl"].write(file_rows.jsonl_line(source, entry))
                 files["csv"].write(file_rows.csv_row(source, entry, top_k))
-            if min(f.buffered for f in files.values()) >= PART_BYTES:
+            # The larger file fills the part (so no part passes S3's 5 GiB), the smaller one
+            # reaches S3's least; part numbers stay equal, one checkpoint for both.
+            sizes = [f.buffered for f in files.values()]
+            if max(sizes) >= part_bytes(files["jsonl"].parts + 1) and min(sizes) >= MIN_PART_BYTES:
                 for writer in files.values():
                     writer.flush()
                 sent = after

@@ -243,14 +243,23 @@ def test_an_export_asked_for_while_listing_waits(client, jobs_aws, source_bucket
 def test_a_long_export_goes_on_in_later_steps(client, jobs_aws, source_bucket, monkeypatch) -> None:
     """Small parts and an invocation always short of time: the export checkpoints after each
     part and later steps resume the same uploads; S3 (moto, with its part-size floor lowered
-    to PART_BYTES) accepts every part, and the files are whole."""
+    to the part size) accepts every part, and the files are whole."""
     from moto.s3 import models as s3_models
 
     from function.aws import multipart
     from function.jobs import job_files
 
-    assert multipart.MIN_PART_BYTES <= job_files.PART_BYTES
-    monkeypatch.setattr(job_files, "PART_BYTES", 2048)
+    assert multipart.part_bytes(1) >= multipart.MIN_PART_BYTES
+    # Parts grow with their number, as S3's 10,000 parts ask.
+    monkeypatch.setattr(job_files, "part_bytes", lambda number: 2048 if number <= 2 else 10_000)
+    monkeypatch.setattr(job_files, "MIN_PART_BYTES", 2048)
+    sizes: dict[str, dict[int, int]] = {}
+
+    def part_sent(params, **_):
+        sizes.setdefault(params["Key"], {})[params["PartNumber"]] = len(params["Body"])
+
+    s3 = clients.client("s3")
+    s3.meta.events.register("provide-client-params.s3.UploadPart", part_sent, unique_id="sizes")
     monkeypatch.setattr(job_files, "BATCH_CHUNKS", 1)
     monkeypatch.setattr(s3_models, "S3_UPLOAD_PART_MIN_SIZE", 2048)
     monkeypatch.setattr(job_files, "MARGIN_MS", 10**9)  # never enough time left
@@ -265,8 +274,17 @@ def test_a_long_export_goes_on_in_later_steps(client, jobs_aws, source_bucket, m
         send_all(self, bodies)
 
     monkeypatch.setattr(job_files.WorkQueue, "send_all", watch)
-    assert jobs_aws.drain(worker_handler()) == []
+    try:
+        assert jobs_aws.drain(worker_handler()) == []
+    finally:
+        s3.meta.events.unregister("provide-client-params.s3.UploadPart", unique_id="sizes")
     assert len(steps) >= 3  # the export went on in several steps
+    [jsonl, csv] = [sizes[f"exports/{job_id}/results.{fmt}"] for fmt in ("jsonl", "csv")]
+    assert len(jsonl) == len(csv) >= 4
+    for number in range(1, len(jsonl)):  # every part but the last
+        assert min(jsonl[number], csv[number]) >= 2048
+        assert job_files.part_bytes(number) <= max(jsonl[number], csv[number])
+    assert max(jsonl[3], csv[3]) >= 10_000 > max(jsonl[2], csv[2])
     assert [step["chunk"] for step in steps] == sorted({step["chunk"] for step in steps})
     assert len({json.dumps(step["uploads"], sort_keys=True) for step in steps}) == 1
     assert_exact(client, job_id, keys)
@@ -326,7 +344,8 @@ def test_an_export_step_that_failed_after_writing_a_part_is_redelivered_without_
     from function.aws.queue import MessagesNotSent
     from function.jobs import job_files
 
-    monkeypatch.setattr(job_files, "PART_BYTES", 2048)
+    monkeypatch.setattr(job_files, "part_bytes", lambda number: 2048)
+    monkeypatch.setattr(job_files, "MIN_PART_BYTES", 2048)
     monkeypatch.setattr(job_files, "BATCH_CHUNKS", 1)
     monkeypatch.setattr(s3_models, "S3_UPLOAD_PART_MIN_SIZE", 2048)
     monkeypatch.setattr(job_files, "MARGIN_MS", 10**9)  # never enough time left
