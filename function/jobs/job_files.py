@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Iterator
-from contextlib import suppress
 from dataclasses import dataclass
 from typing import Any
 
@@ -32,6 +31,7 @@ from function.aws.multipart import MIN_PART_BYTES, MultipartWriter, part_bytes
 from function.aws.queue import WorkQueue
 from function.jobs import file_rows
 from function.jobs.chunk_record import Entry, decode
+from function.jobs.completion import mark_exported
 from function.jobs.counts import read_counts
 from function.jobs.keys import chunk_pk, job_pk
 from function.jobs.tasks import ExportStep
@@ -111,7 +111,7 @@ class Exporter:
                 "export": {fmt: f"s3://{self.bucket}/{key}" for fmt, key in keys.items()},
             },
         )
-        self._mark_done(job_id, keys)
+        mark_exported(self.table, job_id, keys)
         logger.info("job exported", extra={"job_id": job_id, "chunks": chunks})
 
     def _open(self, step: ExportStep, keys: dict[str, str]) -> dict[str, MultipartWriter] | None:
@@ -151,27 +151,3 @@ class Exporter:
             if request:
                 time.sleep(0.05)
         return found
-
-    def _mark_done(self, job_id: str, keys: dict[str, str]) -> None:
-        dynamodb = client("dynamodb")
-        # Failing the condition: a concurrent export of the same job finished first, alike.
-        with suppress(dynamodb.exceptions.ConditionalCheckFailedException):
-            dynamodb.update_item(
-                TableName=self.table,
-                Key={"pk": {"S": job_pk(job_id)}},
-                UpdateExpression="SET #stage = :done, #jsonl = :jsonl, #csv = :csv, #at = :now",
-                ConditionExpression="#stage = :exporting",
-                ExpressionAttributeNames={
-                    "#stage": "job_status",
-                    "#jsonl": "export_jsonl",
-                    "#csv": "export_csv",
-                    "#at": "finished_at",
-                },
-                ExpressionAttributeValues={
-                    ":done": {"S": "done"},
-                    ":exporting": {"S": "exporting"},
-                    ":jsonl": {"S": keys["jsonl"]},
-                    ":csv": {"S": keys["csv"]},
-                    ":now": {"N": str(int(time.time()))},
-                },
-            )
