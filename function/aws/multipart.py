@@ -13,6 +13,18 @@ from typing import Any
 from function.aws.clients import client
 
 MIN_PART_BYTES = 5 * 1024 * 1024  # S3's least for every part but the last
+MAX_PART_BYTES = 5 * 1024**3  # S3's most for any part
+MAX_PARTS = 10_000  # S3's most per upload
+FIRST_PART_BYTES = 8 * 1024 * 1024
+PARTS_PER_SIZE = 1000
+
+
+def part_bytes(number: int) -> int:
+    """What part `number` (from 1) is filled to: 8 MiB for parts 1-1000, doubled every thousand
+    after. Files under 8 GB keep small parts; 10,000 parts hold 7.8 TiB (S3's largest object
+    is 5 TiB), and the largest, 4 GiB, leaves a GiB below MAX_PART_BYTES for the rows written
+    past it before the part is sent. Memory holds a part of each file: see docs/bulk.md."""
+    return FIRST_PART_BYTES << ((number - 1) // PARTS_PER_SIZE)
 
 
 @dataclass

@@ -1,4 +1,5 @@
-"""Noticing that a job is fully counted, and handing it to the export step exactly once.
+"""Noticing that a job is fully counted, handing it to the export step exactly once, and
+marking it done once the export step has written its files.
 
 Called after every commit of chunks and after the listing's last page. A job is counted when
 its listing has ended (the job item has "chunks") and the shards count that many chunks. The
@@ -10,6 +11,7 @@ delivery that moved it may have died before sending (a second export rewrites th
 from __future__ import annotations
 
 import time
+from contextlib import suppress
 
 from function.aws.clients import client
 from function.aws.queue import WorkQueue
@@ -27,7 +29,7 @@ def finish_if_counted(table: str, queue: WorkQueue, job_id: str, recovering: boo
     if not job or "chunks" not in job:
         return  # gone (expired), or still being listed: the last list step calls again
     stage = job["job_status"]["S"]
-    if stage in ("done", "failed_to_submit"):
+    if stage in ("done", "failed", "failed_to_submit"):
         return
     if read_counts(table, job_id).chunks < int(job["chunks"]["N"]):
         return
@@ -52,3 +54,29 @@ def finish_if_counted(table: str, queue: WorkQueue, job_id: str, recovering: boo
         return  # another worker moved it first, and queues the export
     logger.info("job counted; exporting", extra={"job_id": job_id})
     queue.send_all([ExportStep(job_id).body()])
+
+
+def mark_exported(table: str, job_id: str, keys: dict[str, str]) -> None:
+    """The export step's last write: the job is done, its files are these keys."""
+    dynamodb = client("dynamodb")
+    # Failing the condition: a concurrent export of the same job finished first, alike.
+    with suppress(dynamodb.exceptions.ConditionalCheckFailedException):
+        dynamodb.update_item(
+            TableName=table,
+            Key={"pk": {"S": job_pk(job_id)}},
+            UpdateExpression="SET #stage = :done, #jsonl = :jsonl, #csv = :csv, #at = :now",
+            ConditionExpression="#stage = :exporting",
+            ExpressionAttributeNames={
+                "#stage": "job_status",
+                "#jsonl": "export_jsonl",
+                "#csv": "export_csv",
+                "#at": "finished_at",
+            },
+            ExpressionAttributeValues={
+                ":done": {"S": "done"},
+                ":exporting": {"S": "exporting"},
+                ":jsonl": {"S": keys["jsonl"]},
+                ":csv": {"S": keys["csv"]},
+                ":now": {"N": str(int(time.time()))},
+            },
+        )

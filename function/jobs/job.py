@@ -12,7 +12,7 @@ class Job:
     succeeded: int
     failed: int
     top_k: int
-    stage: str  # listing, queued, exporting, done (job_status in the table)
+    stage: str  # listing, queued, exporting, done, failed (job_status in the table)
     enqueued: bool
     listed: int = 0
     source: dict[str, str] = field(default_factory=dict)  # bucket and prefix of a prefix job
@@ -20,6 +20,7 @@ class Job:
     # Set when POST /jobs failed after storing the job: how many of its images were queued.
     messages_sent: int | None = None
     owner: str | None = None  # the caller id that created it (function/api/caller.py)
+    error: dict[str, str] | None = None  # why a failed job failed: code and message
 
     @property
     def done(self) -> bool:

@@ -2,9 +2,12 @@
 
 Chunk items are read in order, BATCH_CHUNKS per BatchGetItem, into two multipart uploads, so
 memory holds one batch of chunks and one part per file, whatever the job's size. Both files
-send a part at the same chunk boundary (once both have PART_BYTES), so "every chunk before n
-is in the parts" is one number: when the invocation's time runs short, the step queues
-itself again with the uploads and that number, and the next step lists the parts and goes on.
+send a part at the same chunk boundary (sizes grow with the part number: multipart.part_bytes),
+so "every chunk before n is in the parts" is one number: when the invocation's time runs
+short, the step queues itself again with the uploads and that number, and the next step lists
+the parts and goes on.
+A step that would start with too little time to reach its first part queues itself again,
+unchanged, and its message is acknowledged (a failure would count towards the DLQ).
 Parts are a function of the chunk items (which never change), so a step delivered twice
 writes the same parts again.
 
@@ -18,26 +21,30 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Iterator
-from contextlib import suppress
 from dataclasses import dataclass
 from typing import Any
 
 from function.aws.clients import client
 from function.aws.events import JOB_COMPLETED, announce
 from function.aws.file_links import export_key
-from function.aws.multipart import MultipartWriter
+from function.aws.multipart import MIN_PART_BYTES, MultipartWriter, part_bytes
 from function.aws.queue import WorkQueue
 from function.jobs import file_rows
 from function.jobs.chunk_record import Entry, decode
+from function.jobs.completion import mark_exported
 from function.jobs.counts import read_counts
 from function.jobs.keys import chunk_pk, job_pk
 from function.jobs.tasks import ExportStep
 from function.shared.observability import logger
 
 BATCH_CHUNKS = 100  # BatchGetItem's most
-PART_BYTES = 8 * 1024 * 1024  # at least S3's 5 MiB (MIN_PART_BYTES)
 # Stop with this much of the invocation left: a batch of chunks and two parts fit in it.
 MARGIN_MS = 10_000
+# A step checkpoints only after its first part, so it must not start with less time than
+# reaching one takes (about 8 MiB of each file read in batches of chunks, then two parts):
+# a step that keeps dying before it would go to the DLQ and leave the job exporting. Below
+# the smallest WorkerTimeout (30 s), so a step first in its batch always starts.
+START_MS = 20_000
 FORMATS = {"jsonl": "application/x-ndjson", "csv": "text/csv"}
 
 
@@ -59,6 +66,10 @@ class Exporter:
             stage = job["job_status"]["S"] if job else None
             logger.info("export not due", extra={"job_id": job_id, "stage": stage})
             return
+        if remaining_ms() < START_MS:  # late in its batch: a fresh message, a fresh invocation
+            queue.send_all([step.body()])
+            logger.info("export step deferred", extra={"job_id": job_id, "chunk": step.chunk})
+            return
         keys = {fmt: export_key(job_id, fmt) for fmt in FORMATS}
         files = self._open(step, keys)
         if files is None:  # the uploads of an earlier step were completed: start over
@@ -73,7 +84,10 @@ class Exporter:
             for entry in entries:
                 files["jsonl"].write(file_rows.jsonl_line(source, entry))
                 files["csv"].write(file_rows.csv_row(source, entry, top_k))
-            if min(f.buffered for f in files.values()) >= PART_BYTES:
+            # The larger file fills the part (so no part passes S3's 5 GiB), the smaller one
+            # reaches S3's least; part numbers stay equal, one checkpoint for both.
+            sizes = [f.buffered for f in files.values()]
+            if max(sizes) >= part_bytes(files["jsonl"].parts + 1) and min(sizes) >= MIN_PART_BYTES:
                 for writer in files.values():
                     writer.flush()
                 sent = after
@@ -90,13 +104,14 @@ class Exporter:
             JOB_COMPLETED,
             {
                 "job_id": job_id,
+                "status": "done",
                 "total": int(job["total"]["N"]),
                 "succeeded": counts.succeeded,
                 "failed": counts.failed,
                 "export": {fmt: f"s3://{self.bucket}/{key}" for fmt, key in keys.items()},
             },
         )
-        self._mark_done(job_id, keys)
+        mark_exported(self.table, job_id, keys)
         logger.info("job exported", extra={"job_id": job_id, "chunks": chunks})
 
     def _open(self, step: ExportStep, keys: dict[str, str]) -> dict[str, MultipartWriter] | None:
@@ -136,27 +151,3 @@ class Exporter:
             if request:
                 time.sleep(0.05)
         return found
-
-    def _mark_done(self, job_id: str, keys: dict[str, str]) -> None:
-        dynamodb = client("dynamodb")
-        # Failing the condition: a concurrent export of the same job finished first, alike.
-        with suppress(dynamodb.exceptions.ConditionalCheckFailedException):
-            dynamodb.update_item(
-                TableName=self.table,
-                Key={"pk": {"S": job_pk(job_id)}},
-                UpdateExpression="SET #stage = :done, #jsonl = :jsonl, #csv = :csv, #at = :now",
-                ConditionExpression="#stage = :exporting",
-                ExpressionAttributeNames={
-                    "#stage": "job_status",
-                    "#jsonl": "export_jsonl",
-                    "#csv": "export_csv",
-                    "#at": "finished_at",
-                },
-                ExpressionAttributeValues={
-                    ":done": {"S": "done"},
-                    ":exporting": {"S": "exporting"},
-                    ":jsonl": {"S": keys["jsonl"]},
-                    ":csv": {"S": keys["csv"]},
-                    ":now": {"N": str(int(time.time()))},
-                },
-            )

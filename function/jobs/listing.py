@@ -7,7 +7,7 @@ expects. After some pages (or when the invocation's time runs short) it queues t
 step. A redelivered step finds its pages committed and resends the next step from the stored
 cursor, or asks again if the ended listing is counted (its first delivery may have died
 first); of two live copies of a step, the one that loses a commit stops. The last page sets
-total and chunks, and the job leaves "listing".
+total and chunks, and the job leaves "listing"; a refused listing fails it (listing_failure).
 """
 
 from __future__ import annotations
@@ -23,6 +23,7 @@ from function.aws.queue import WorkQueue
 from function.jobs.chunk_record import images_per_chunk
 from function.jobs.completion import finish_if_counted
 from function.jobs.keys import job_pk
+from function.jobs.listing_failure import fail_listing, refused
 from function.jobs.messages import chunk_message
 from function.jobs.tasks import ListStep, parse_task
 from function.shared.observability import logger
@@ -57,7 +58,13 @@ class Lister:
                 finish_if_counted(self.table, self.queue, step.job_id, recovering=True)
             return  # a redelivery (its pages committed) or a stale duplicate
         for pages in range(1, PAGES_PER_STEP + 1):
-            following = self._page(step)
+            try:
+                following = self._page(step)
+            except Exception as exc:
+                if not refused(exc):
+                    raise  # SQS delivers the step again
+                fail_listing(self.table, step.job_id, step.bucket, exc)
+                return
             if following is None:
                 return  # a duplicate of this step committed the page first; it goes on
             if following.token is None:

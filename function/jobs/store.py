@@ -126,6 +126,7 @@ class JobStore:
             {name: item[f"export_{name}"]["S"] for name in FORMATS if f"export_{name}" in item},
             int(item["messages_sent"]["N"]) if "messages_sent" in item else None,
             owner,
+            _error(item),
         )
 
     def keys_page(self, job_id: str, page: int) -> list[str]:
@@ -165,6 +166,12 @@ class JobStore:
             return None
         found: dict[str, Any] = item
         return found
+
+
+def _error(item: dict[str, Any]) -> dict[str, str] | None:
+    if "error_code" not in item:
+        return None
+    return {"code": item["error_code"]["S"], "message": item["error_message"]["S"]}
 
 
 def _owned_by(owner: str | None) -> dict[str, int | str]:

@@ -243,14 +243,23 @@ def test_an_export_asked_for_while_listing_waits(client, jobs_aws, source_bucket
 def test_a_long_export_goes_on_in_later_steps(client, jobs_aws, source_bucket, monkeypatch) -> None:
     """Small parts and an invocation always short of time: the export checkpoints after each
     part and later steps resume the same uploads; S3 (moto, with its part-size floor lowered
-    to PART_BYTES) accepts every part, and the files are whole."""
+    to the part size) accepts every part, and the files are whole."""
     from moto.s3 import models as s3_models
 
     from function.aws import multipart
     from function.jobs import job_files
 
-    assert multipart.MIN_PART_BYTES <= job_files.PART_BYTES
-    monkeypatch.setattr(job_files, "PART_BYTES", 2048)
+    assert multipart.part_bytes(1) >= multipart.MIN_PART_BYTES
+    # Parts grow with their number, as S3's 10,000 parts ask.
+    monkeypatch.setattr(job_files, "part_bytes", lambda number: 2048 if number <= 2 else 10_000)
+    monkeypatch.setattr(job_files, "MIN_PART_BYTES", 2048)
+    sizes: dict[str, dict[int, int]] = {}
+
+    def part_sent(params, **_):
+        sizes.setdefault(params["Key"], {})[params["PartNumber"]] = len(params["Body"])
+
+    s3 = clients.client("s3")
+    s3.meta.events.register("provide-client-params.s3.UploadPart", part_sent, unique_id="sizes")
     monkeypatch.setattr(job_files, "BATCH_CHUNKS", 1)
     monkeypatch.setattr(s3_models, "S3_UPLOAD_PART_MIN_SIZE", 2048)
     monkeypatch.setattr(job_files, "MARGIN_MS", 10**9)  # never enough time left
@@ -265,8 +274,17 @@ def test_a_long_export_goes_on_in_later_steps(client, jobs_aws, source_bucket, m
         send_all(self, bodies)
 
     monkeypatch.setattr(job_files.WorkQueue, "send_all", watch)
-    assert jobs_aws.drain(worker_handler()) == []
+    try:
+        assert jobs_aws.drain(worker_handler()) == []
+    finally:
+        s3.meta.events.unregister("provide-client-params.s3.UploadPart", unique_id="sizes")
     assert len(steps) >= 3  # the export went on in several steps
+    [jsonl, csv] = [sizes[f"exports/{job_id}/results.{fmt}"] for fmt in ("jsonl", "csv")]
+    assert len(jsonl) == len(csv) >= 4
+    for number in range(1, len(jsonl)):  # every part but the last
+        assert min(jsonl[number], csv[number]) >= 2048
+        assert job_files.part_bytes(number) <= max(jsonl[number], csv[number])
+    assert max(jsonl[3], csv[3]) >= 10_000 > max(jsonl[2], csv[2])
     assert [step["chunk"] for step in steps] == sorted({step["chunk"] for step in steps})
     assert len({json.dumps(step["uploads"], sort_keys=True) for step in steps}) == 1
     assert_exact(client, job_id, keys)
@@ -326,7 +344,8 @@ def test_an_export_step_that_failed_after_writing_a_part_is_redelivered_without_
     from function.aws.queue import MessagesNotSent
     from function.jobs import job_files
 
-    monkeypatch.setattr(job_files, "PART_BYTES", 2048)
+    monkeypatch.setattr(job_files, "part_bytes", lambda number: 2048)
+    monkeypatch.setattr(job_files, "MIN_PART_BYTES", 2048)
     monkeypatch.setattr(job_files, "BATCH_CHUNKS", 1)
     monkeypatch.setattr(s3_models, "S3_UPLOAD_PART_MIN_SIZE", 2048)
     monkeypatch.setattr(job_files, "MARGIN_MS", 10**9)  # never enough time left
@@ -373,3 +392,88 @@ def test_a_worker_that_could_not_queue_the_export_has_it_queued_by_the_redeliver
     assert len(jobs_aws.drain(worker_handler())) == 1
     assert refused
     assert_exact(client, job_id, keys)
+
+
+def test_an_export_step_started_late_in_its_batch_is_queued_again_unchanged(
+    client, jobs_aws
+) -> None:
+    """Images used most of the invocation before the export step's turn: the step does not
+    start (it could die before its first checkpoint, three times, into the DLQ). It queues
+    itself again unchanged and its message is acknowledged; a later invocation exports."""
+    from types import SimpleNamespace
+
+    from function.jobs import job_files
+
+    keys = [jobs_aws.put(f"uploads/late{i}", tiny_image(i)) for i in range(12)]
+    job_id = client.post("/jobs", json={"s3_keys": keys}).json()["job_id"]
+    handler, late, stages = worker_handler(), [], []
+
+    def short_of_time(event, context):
+        bodies = [record["body"] for record in event["Records"]]
+        if any(json.loads(body)["kind"] == "export" for body in bodies) and len(late) < 3:
+            late.extend(body for body in bodies if json.loads(body)["kind"] == "export")
+            left = job_files.START_MS - 1
+            context = SimpleNamespace(
+                **{**vars(context), "get_remaining_time_in_millis": lambda: left}
+            )
+            answer = handler(event, context)
+            stages.append(client.get(f"/jobs/{job_id}").json()["status"])
+            return answer
+        return handler(event, context)
+
+    assert jobs_aws.drain(short_of_time) == []  # acknowledged each time, never a failure
+    assert late == [ExportStep(job_id).body()] * 3  # the same step, queued again each time
+    assert stages == ["exporting"] * 3
+    assert_exact(client, job_id, keys)
+
+
+@pytest.mark.parametrize("refusal", ["NoSuchBucket", "AccessDenied", "InvalidArgument"])
+def test_a_prefix_the_worker_cannot_list_fails_the_job_with_a_stable_code(
+    client, jobs_aws, source_bucket, refusal
+) -> None:
+    """A bucket that does not exist (moto's own answer), or S3 refusing the listing (a 4xx
+    injected): the job fails at once with listing_failed, rather than the step going to the
+    DLQ three deliveries later and the job staying "listing"; the completion event says so."""
+    bucket, refused = ("other-allowed", None) if refusal == "NoSuchBucket" else (SOURCE, refusal)
+
+    def refuse(**_):
+        raise ClientError(
+            {
+                "Error": {"Code": refused, "Message": "no"},
+                "ResponseMetadata": {"HTTPStatusCode": 403},
+            },
+            "ListObjectsV2",
+        )
+
+    response = client.post("/jobs", json={"s3_prefix": "any/", "bucket": bucket})
+    assert response.status_code == 202, response.text
+    job_id = response.json()["job_id"]
+    announced: list[dict] = []
+    s3, events = clients.client("s3"), clients.client("events")
+    events.meta.events.register(
+        "provide-client-params.events.PutEvents",
+        lambda params, **_: announced.extend(params["Entries"]),
+        unique_id="announced",
+    )
+    if refused:
+        s3.meta.events.register("before-call.s3.ListObjectsV2", refuse, unique_id="refuse")
+    try:
+        assert jobs_aws.drain(worker_handler()) == []  # acknowledged: nothing left to retry
+    finally:
+        s3.meta.events.unregister("before-call.s3.ListObjectsV2", unique_id="refuse")
+        events.meta.events.unregister(
+            "provide-client-params.events.PutEvents", unique_id="announced"
+        )
+    job = client.get(f"/jobs/{job_id}").json()
+    assert (job["status"], job["total"]) == ("failed", None)
+    assert job["error"]["code"] == "listing_failed"
+    assert refusal in job["error"]["message"]
+    assert "export" not in job
+    [event] = announced
+    detail = json.loads(event["Detail"])
+    assert event["DetailType"] == "Classification Job Completed"
+    assert (detail["job_id"], detail["status"], detail["error"]["code"]) == (
+        job_id,
+        "failed",
+        "listing_failed",
+    )

@@ -206,6 +206,7 @@ def test_an_s3_keys_job_is_exported_too_and_announced(client, jobs_aws) -> None:
     detail = json.loads(event["Detail"])
     assert detail == {
         "job_id": job_id,
+        "status": "done",
         "total": 3,
         "succeeded": 2,
         "failed": 1,

@@ -164,7 +164,7 @@ async def get_job(
     warning_headers(response, status)
     more = entries and job.total is not None and after < job.total
     shown: dict[str, Any] = {"export": export, "next_token": token_for(after) if more else None}
-    shown |= {"warning": status.warning, "messages_sent": job.messages_sent}
+    shown |= {"warning": status.warning, "messages_sent": job.messages_sent, "error": job.error}
     if job.source:
         shown |= {"listed": job.listed, "s3_prefix": job.source["prefix"]}
         shown["bucket"] = job.source["bucket"]

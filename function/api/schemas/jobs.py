@@ -50,7 +50,9 @@ JOB_REQUEST_BODY: dict[str, Any] = {
 }
 
 
-JobStage = Literal["listing", "queued", "running", "exporting", "done", "failed_to_submit"]
+JobStage = Literal[
+    "listing", "queued", "running", "exporting", "done", "failed", "failed_to_submit"
+]
 
 
 class JobAccepted(BaseModel):
@@ -78,12 +80,19 @@ class JobExport(BaseModel):
     expires_in: int = Field(description="Seconds the two links stay valid; GET the job again.")
 
 
+class JobError(BaseModel):
+    code: Literal["listing_failed"] = Field(description="Stable: match on it.")
+    message: str = Field(description="For people: the bucket and S3's error code.")
+
+
 class JobStatus(ModelStatus):
     job_id: str
     status: JobStage = Field(
         description="listing: a prefix is being listed (total null); queued: nothing counted "
         "yet; running: some images counted; exporting: all counted, the export files are "
-        "being written; done: the export links are here; failed_to_submit: POST /jobs failed "
+        "being written; done: the export links are here; failed: the job cannot finish, "
+        "`error` says why (listing_failed: the prefix could not be listed, e.g. the bucket "
+        "does not exist or the worker may not list it); failed_to_submit: POST /jobs failed "
         "after storing the job, and only `messages_sent` of its images were queued (those are "
         "still classified and counted)."
     )
@@ -97,6 +106,7 @@ class JobStatus(ModelStatus):
         None, description="With failed_to_submit: how many images were queued before it failed."
     )
     export: JobExport | None = Field(None, description="When done: every result as one file.")
+    error: JobError | None = Field(None, description="When failed: why.")
     results: list[JobEntry] = Field(
         description="This page's images, in request order: up to 100, fewer when their size "
         "demands it (the response must stay under Lambda's 6 MB). Empty for prefix jobs: their "
