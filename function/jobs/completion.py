@@ -11,7 +11,6 @@ delivery that moved it may have died before sending (a second export rewrites th
 from __future__ import annotations
 
 import time
-from contextlib import suppress
 
 from function.aws.clients import client
 from function.aws.queue import WorkQueue
@@ -58,25 +57,30 @@ def finish_if_counted(table: str, queue: WorkQueue, job_id: str, recovering: boo
 
 def mark_exported(table: str, job_id: str, keys: dict[str, str]) -> None:
     """The export step's last write: the job is done, its files are these keys."""
+    files = {"export_jsonl": keys["jsonl"], "export_csv": keys["csv"]}
+    # False: a concurrent export of the same job finished first, alike.
+    end_job(table, job_id, "exporting", "done", files)
+
+
+def end_job(table: str, job_id: str, stage: str, end: str, attributes: dict[str, str]) -> bool:
+    """Move the job from stage to its end stage with these attributes and finished_at, once:
+    False when it was not in that stage (a duplicate delivery moved it already, or gone)."""
+    names = {"#stage": "job_status", "#at": "finished_at"}
+    values = {":end": {"S": end}, ":from": {"S": stage}, ":now": {"N": str(int(time.time()))}}
+    sets = ["#stage = :end", "#at = :now"]
+    for number, (name, value) in enumerate(attributes.items()):
+        names[f"#a{number}"], values[f":a{number}"] = name, {"S": value}
+        sets.append(f"#a{number} = :a{number}")
     dynamodb = client("dynamodb")
-    # Failing the condition: a concurrent export of the same job finished first, alike.
-    with suppress(dynamodb.exceptions.ConditionalCheckFailedException):
+    try:
         dynamodb.update_item(
             TableName=table,
             Key={"pk": {"S": job_pk(job_id)}},
-            UpdateExpression="SET #stage = :done, #jsonl = :jsonl, #csv = :csv, #at = :now",
-            ConditionExpression="#stage = :exporting",
-            ExpressionAttributeNames={
-                "#stage": "job_status",
-                "#jsonl": "export_jsonl",
-                "#csv": "export_csv",
-                "#at": "finished_at",
-            },
-            ExpressionAttributeValues={
-                ":done": {"S": "done"},
-                ":exporting": {"S": "exporting"},
-                ":jsonl": {"S": keys["jsonl"]},
-                ":csv": {"S": keys["csv"]},
-                ":now": {"N": str(int(time.time()))},
-            },
+            UpdateExpression="SET " + ", ".join(sets),
+            ConditionExpression="#stage = :from",
+            ExpressionAttributeNames=names,
+            ExpressionAttributeValues=values,
         )
+    except dynamodb.exceptions.ConditionalCheckFailedException:
+        return False
+    return True

@@ -8,13 +8,10 @@ they are retried. The move is conditional on "listing", so a duplicate step anno
 
 from __future__ import annotations
 
-import time
-
 from function.aws.backoff import error_code
-from function.aws.clients import client
 from function.aws.events import JOB_COMPLETED, announce
+from function.jobs.completion import end_job
 from function.jobs.counts import read_counts
-from function.jobs.keys import job_pk
 from function.shared.observability import logger
 
 LISTING_FAILED = "listing_failed"
@@ -39,28 +36,8 @@ def refused(exc: BaseException) -> bool:
 
 def fail_listing(table: str, job_id: str, bucket: str, exc: BaseException) -> None:
     message = f"s3://{bucket} could not be listed: {error_code(exc)}"
-    dynamodb = client("dynamodb")
-    try:
-        dynamodb.update_item(
-            TableName=table,
-            Key={"pk": {"S": job_pk(job_id)}},
-            UpdateExpression="SET #stage = :failed, #code = :code, #message = :message, #at = :now",
-            ConditionExpression="#stage = :listing",
-            ExpressionAttributeNames={
-                "#stage": "job_status",
-                "#code": "error_code",
-                "#message": "error_message",
-                "#at": "finished_at",
-            },
-            ExpressionAttributeValues={
-                ":failed": {"S": "failed"},
-                ":listing": {"S": "listing"},
-                ":code": {"S": LISTING_FAILED},
-                ":message": {"S": message},
-                ":now": {"N": str(int(time.time()))},
-            },
-        )
-    except dynamodb.exceptions.ConditionalCheckFailedException:
+    error = {"error_code": LISTING_FAILED, "error_message": message}
+    if not end_job(table, job_id, "listing", "failed", error):
         return  # failed already by a duplicate of the step (or gone): announced once
     logger.warning("job failed: listing refused", extra={"job_id": job_id, "cause": repr(exc)})
     counts = read_counts(table, job_id)  # pages listed before the refusal may have been counted

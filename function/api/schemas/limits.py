@@ -33,9 +33,9 @@ def dropped_key(prefix: str) -> dict[str, Any]:
     return {
         "type": "string",
         "maxLength": MAX_KEY_CHARACTERS,
-        "pattern": f"^{re.escape(prefix)}[^\\x00-\\x1f\\x7f]+$",
-        "description": f"An object under '{prefix}': any printable characters, at most 1024 "
-        "bytes of UTF-8, without `..` or `//`.",
+        "pattern": f"^{re.escape(prefix)}[\\s\\S]+$",
+        "description": f"An object under '{prefix}': any name S3 can hold (`..`, `//`, spaces, "
+        "any script), at most 1024 bytes of UTF-8.",
     }
 
 
