@@ -56,6 +56,20 @@ def assert_exact(client, job_id: str, keys: list[str]) -> None:
     assert len(rows) == len(keys) + 1
 
 
+def short_export_steps(monkeypatch: pytest.MonkeyPatch, part_bytes) -> None:
+    """Export parts of a few KB (moto's part-size floor lowered to match), one chunk item per
+    read, and an invocation always short of time: every export step checkpoints after a part."""
+    from moto.s3 import models as s3_models
+
+    from function.jobs import job_files
+
+    monkeypatch.setattr(job_files, "part_bytes", part_bytes)
+    monkeypatch.setattr(job_files, "MIN_PART_BYTES", 2048)
+    monkeypatch.setattr(job_files, "BATCH_CHUNKS", 1)
+    monkeypatch.setattr(s3_models, "S3_UPLOAD_PART_MIN_SIZE", 2048)
+    monkeypatch.setattr(job_files, "MARGIN_MS", 10**9)  # never enough time left
+
+
 def test_a_worker_killed_after_one_jobs_commit_and_before_the_next(
     client, jobs_aws, monkeypatch
 ) -> None:
@@ -244,15 +258,13 @@ def test_a_long_export_goes_on_in_later_steps(client, jobs_aws, source_bucket, m
     """Small parts and an invocation always short of time: the export checkpoints after each
     part and later steps resume the same uploads; S3 (moto, with its part-size floor lowered
     to the part size) accepts every part, and the files are whole."""
-    from moto.s3 import models as s3_models
 
     from function.aws import multipart
     from function.jobs import job_files
 
     assert multipart.part_bytes(1) >= multipart.MIN_PART_BYTES
     # Parts grow with their number, as S3's 10,000 parts ask.
-    monkeypatch.setattr(job_files, "part_bytes", lambda number: 2048 if number <= 2 else 10_000)
-    monkeypatch.setattr(job_files, "MIN_PART_BYTES", 2048)
+    short_export_steps(monkeypatch, lambda number: 2048 if number <= 2 else 10_000)
     sizes: dict[str, dict[int, int]] = {}
 
     def part_sent(params, **_):
@@ -260,9 +272,6 @@ def test_a_long_export_goes_on_in_later_steps(client, jobs_aws, source_bucket, m
 
     s3 = clients.client("s3")
     s3.meta.events.register("provide-client-params.s3.UploadPart", part_sent, unique_id="sizes")
-    monkeypatch.setattr(job_files, "BATCH_CHUNKS", 1)
-    monkeypatch.setattr(s3_models, "S3_UPLOAD_PART_MIN_SIZE", 2048)
-    monkeypatch.setattr(job_files, "MARGIN_MS", 10**9)  # never enough time left
     keys = put_prefix(jobs_aws, "long/", 120)
     job_id = start(client, "long/")
     steps: list[dict] = []
@@ -339,16 +348,11 @@ def test_an_export_step_that_failed_after_writing_a_part_is_redelivered_without_
     """A resumed export step writes a part, then cannot queue the step after it (SQS down):
     SQS delivers the same step again, which finds one more part in S3 than its chunk number
     accounts for. The part is written again in its place, not appended."""
-    from moto.s3 import models as s3_models
 
     from function.aws.queue import MessagesNotSent
     from function.jobs import job_files
 
-    monkeypatch.setattr(job_files, "part_bytes", lambda number: 2048)
-    monkeypatch.setattr(job_files, "MIN_PART_BYTES", 2048)
-    monkeypatch.setattr(job_files, "BATCH_CHUNKS", 1)
-    monkeypatch.setattr(s3_models, "S3_UPLOAD_PART_MIN_SIZE", 2048)
-    monkeypatch.setattr(job_files, "MARGIN_MS", 10**9)  # never enough time left
+    short_export_steps(monkeypatch, lambda number: 2048)
     keys = put_prefix(jobs_aws, "again/", 120)
     job_id = start(client, "again/")
     resumed: list[dict] = []
